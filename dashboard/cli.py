@@ -1,0 +1,109 @@
+"""The ``dashboard`` command line.
+
+Every command exits 0 on success; on bad input it prints one line to stderr (file, line,
+problem) and exits 1; on bad usage, 2.  Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .domain.json_format import now_json, programme_json
+from .domain.loader import load_programme
+from .domain.note_parser import ParseResult
+from .domain.programme import Programme, ProgrammeError, local_instant
+from .domain.toml_format import to_toml
+
+
+class UsageError(Exception):
+    """Bad arguments: exit status 2."""
+
+
+def read_programme(path: str, timezone: str | None = None) -> ParseResult:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ProgrammeError(path, None, f"cannot read the file: {exc.strerror}") from None
+    result = load_programme(data, path, timezone)
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    return result
+
+
+def parse_instant(text: str, programme: Programme) -> datetime:
+    """ISO 8601; without an offset, a wall-clock time in the programme's zone."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--at: {text!r} is not an ISO 8601 time (2023-12-13T14:59:30)") from None
+    if parsed.tzinfo is not None:
+        return parsed
+    try:
+        return local_instant(parsed.date(), parsed.time(), programme.tz)
+    except ValueError as exc:
+        raise UsageError(f"--at: {exc}") from None
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    _print_json(programme_json(read_programme(args.file, args.timezone).programme))
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    sys.stdout.write(to_toml(read_programme(args.file, args.timezone).programme))
+
+
+def cmd_now(args: argparse.Namespace) -> None:
+    programme = read_programme(args.file, args.timezone).programme
+    instant = parse_instant(args.at, programme) if args.at else datetime.now(programme.tz)
+    _print_json(now_json(programme, instant))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dashboard", description="Live dashboard for the rooms of a UN-style meeting."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def programme_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("file", metavar="FILE", help="a programme note (.txt) or its TOML")
+        sub.add_argument(
+            "--timezone", help="IANA time zone, when the note's venue does not imply one"
+        )
+        return sub
+
+    programme_command("export", "Print the programme as JSON.").set_defaults(func=cmd_export)
+    programme_command("import", "Print a note as the hand-correctable TOML format.").set_defaults(
+        func=cmd_import
+    )
+    now = programme_command("now", "Print the current and the next slot as JSON.")
+    now.add_argument("--at", metavar="TIME", help="ISO 8601 instant (default: now)")
+    now.set_defaults(func=cmd_now)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except ProgrammeError as exc:
+        print(f"dashboard: {exc}", file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"dashboard: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

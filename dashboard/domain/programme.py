@@ -1,0 +1,184 @@
+"""The programme of work: a meeting's slots, and the questions every screen asks of them.
+
+Pure data and pure functions: no I/O, no web imports, and every "now" is passed in.
+All instants are timezone-aware; a slot covers the half-open interval ``[start, end)``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+# What a slot is, when its text says so.  "meeting" is an ordinary formal meeting.
+SLOT_KINDS = (
+    "meeting",
+    "opening",
+    "closing",
+    "stakeholder",
+    "side_event",
+    "informal",
+    "closed",
+    "break",
+)
+
+
+class ProgrammeError(Exception):
+    """A programme that cannot be read right: says where (source, line) and what."""
+
+    def __init__(self, source: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.source = source
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseWarning:
+    """Something read with a guess; the file is accepted, the reader should look."""
+
+    source: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: warning: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    marker: str  # normalised to ASCII digits ("1"), or the symbol itself ("*")
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    start: datetime
+    end: datetime
+    title: str
+    details: tuple[str, ...] = ()
+    agenda_items: tuple[str, ...] = ()
+    footnotes: tuple[Footnote, ...] = ()
+    kind: str = "meeting"
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("slot times must be timezone-aware")
+        if not self.start < self.end:
+            raise ValueError("a slot must end after it starts")
+        if self.kind not in SLOT_KINDS:
+            raise ValueError(f"unknown slot kind {self.kind!r}")
+
+    @property
+    def id(self) -> str:
+        """Stable across revisions that keep the slot's day and starting time."""
+        return self.start.strftime("%Y-%m-%d-%H%M")
+
+    @property
+    def local_date(self) -> date:
+        return self.start.date()
+
+    def contains(self, instant: datetime) -> bool:
+        return self.start <= instant < self.end
+
+
+@dataclass(frozen=True)
+class Programme:
+    title: str
+    session: str
+    venue: str
+    timezone: str  # IANA name, e.g. "America/New_York"
+    start_date: date
+    end_date: date
+    slots: tuple[Slot, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        ZoneInfo(self.timezone)  # raises for an unknown zone
+        if self.end_date < self.start_date:
+            raise ValueError("a session must end on or after its first day")
+        if (pair := first_overlap(self.slots)) is not None:
+            raise ValueError(f"slots {self.slots[pair[0]].id} and {self.slots[pair[1]].id} overlap")
+        object.__setattr__(self, "slots", tuple(sorted(self.slots, key=lambda s: s.start)))
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def _starts(self) -> list[datetime]:
+        return [s.start for s in self.slots]
+
+    @cached_property
+    def _boundaries(self) -> list[datetime]:
+        return sorted({t for s in self.slots for t in (s.start, s.end)})
+
+    def days(self) -> Iterator[date]:
+        """Every calendar day of the session, in the venue's calendar."""
+        day = self.start_date
+        while day <= self.end_date:
+            yield day
+            day += timedelta(days=1)
+
+    def slot_at(self, instant: datetime) -> Slot | None:
+        """The slot in progress at ``instant`` (half-open: an end instant belongs to no slot
+        unless another slot starts then)."""
+        _require_aware(instant)
+        i = bisect.bisect_right(self._starts, instant) - 1
+        if i >= 0 and self.slots[i].contains(instant):
+            return self.slots[i]
+        return None
+
+    def next_slot(self, instant: datetime) -> Slot | None:
+        """The first slot that starts strictly after ``instant``."""
+        _require_aware(instant)
+        i = bisect.bisect_right(self._starts, instant)
+        return self.slots[i] if i < len(self.slots) else None
+
+    def slots_on(self, day: date) -> tuple[Slot, ...]:
+        """The slots that start on ``day`` in the venue's calendar."""
+        return tuple(s for s in self.slots if s.start.astimezone(self.tz).date() == day)
+
+    def next_change_after(self, instant: datetime) -> datetime | None:
+        """The first instant after ``instant`` at which ``slot_at`` or ``next_slot`` may give a
+        different answer: the next slot start or end.  None once the programme is over."""
+        _require_aware(instant)
+        i = bisect.bisect_right(self._boundaries, instant)
+        return self._boundaries[i] if i < len(self._boundaries) else None
+
+    def slot_by_id(self, slot_id: str) -> Slot | None:
+        return next((s for s in self.slots if s.id == slot_id), None)
+
+
+def first_overlap(slots: Sequence[Slot]) -> tuple[int, int] | None:
+    """The first pair (i, j), i < j, of slots that share an instant, in the given order."""
+    for j, slot in enumerate(slots):
+        for i in range(j):
+            if slot.start < slots[i].end and slots[i].start < slot.end:
+                return i, j
+    return None
+
+
+def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The instant a wall clock in ``tz`` shows ``at`` on ``day``.
+
+    Raises ValueError for a wall time that a daylight-saving change skips (2:30 a.m. on the
+    spring-forward night); a repeated one (autumn) is its first occurrence.
+    """
+    instant = datetime.combine(day, at, tzinfo=tz)
+    if instant.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != instant.replace(tzinfo=None):
+        raise ValueError(f"{at:%H:%M} on {day:%d %B %Y} does not exist in {tz.key}")
+    return instant
+
+
+def _require_aware(instant: datetime) -> None:
+    # A naive instant compared with aware slot times raises a TypeError deep inside bisect;
+    # say what is wrong instead.
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("instant must be timezone-aware")

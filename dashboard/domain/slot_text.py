@@ -1,0 +1,89 @@
+"""What a slot's text says: its footnote markers, its agenda items, its kind."""
+
+from __future__ import annotations
+
+import re
+
+SUPERSCRIPTS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+TO_DIGITS = str.maketrans(SUPERSCRIPTS, "0123456789")
+_SUPERSCRIPT_RUN = re.compile(rf"\s*([{SUPERSCRIPTS}]+)")
+# A marker extracted as plain digits: "resolution 75/240 1".  Only at the end of a line, only for
+# a footnote the note defines, and never after a word that numbers take ("Agenda item 3").
+_TRAILING_MARKER = re.compile(r"(?<=\S)\s+(\d{1,2}|\*{1,3})$")
+_NUMBERED_WORDS = {
+    "item",
+    "items",
+    "and",
+    "or",
+    "to",
+    "of",
+    "para",
+    "para.",
+    "paragraph",
+    "paragraphs",
+    "resolution",
+    "decision",
+    "room",
+    "annex",
+    "chapter",
+    "no.",
+    "session",
+    "meeting",
+    "article",
+    "rule",
+}
+
+_ITEM = r"\d{1,3}(?:\s?\([a-z]\))?"
+_AGENDA_RE = re.compile(
+    rf"\bagenda\s+items?\s+(?P<items>{_ITEM}(?:\s*(?:,|and|&|to)\s*{_ITEM})*)", re.IGNORECASE
+)
+_ITEM_RE = re.compile(_ITEM)
+
+# Read from the slot's first line only: a detail that mentions "informal consultations" does not
+# make the whole slot informal.
+_KIND_RULES = (
+    ("closed", re.compile(r"\bclosed meeting", re.IGNORECASE)),
+    ("informal", re.compile(r"\binformal (?:consultations|meeting|session)", re.IGNORECASE)),
+    ("stakeholder", re.compile(r"\bstakeholders?\b", re.IGNORECASE)),
+    ("side_event", re.compile(r"\bside[- ]events?\b", re.IGNORECASE)),
+    ("opening", re.compile(r"\bopening of the (?:session|meeting|conference)", re.IGNORECASE)),
+    (
+        "closing",
+        re.compile(r"\b(?:closure|closing) of the (?:session|meeting|conference)", re.IGNORECASE),
+    ),
+    ("break", re.compile(r"^(?:lunch|coffee break|break)\b", re.IGNORECASE)),
+)
+
+
+def split_markers(text: str, defined: set[str]) -> tuple[str, list[str]]:
+    """The text without its footnote markers, and the markers (as ASCII digits) in order."""
+    markers = [m.translate(TO_DIGITS) for m in _SUPERSCRIPT_RUN.findall(text)]
+    text = _SUPERSCRIPT_RUN.sub("", text)
+    trailing = _TRAILING_MARKER.search(text)
+    if trailing and trailing.group(1) in defined:
+        before = text[: trailing.start()].split()
+        if not before or before[-1].lower() not in _NUMBERED_WORDS:
+            markers.append(trailing.group(1))
+            text = text[: trailing.start()]
+    return " ".join(text.split()), markers
+
+
+def agenda_items(texts: list[str]) -> tuple[str, ...]:
+    """The agenda items the texts name, in order: "Agenda items 6 and 7" gives ("6", "7")."""
+    found: list[str] = []
+    for text in texts:
+        for m in _AGENDA_RE.finditer(text):
+            items = [i.replace(" ", "") for i in _ITEM_RE.findall(m.group("items"))]
+            # "Agenda items 3 to 5" names 4 too.
+            for a, b in re.findall(r"(\d+)\s+to\s+(\d+)", m.group("items")):
+                if int(a) < int(b) <= int(a) + 20:
+                    items[items.index(a) + 1 : items.index(b)] = map(str, range(int(a) + 1, int(b)))
+            found += [i for i in items if i not in found]
+    return tuple(found)
+
+
+def kind_of(title: str) -> str:
+    for kind, pattern in _KIND_RULES:
+        if pattern.search(title):
+            return kind
+    return "meeting"

@@ -1,0 +1,108 @@
+"""The grammar of time ranges as UN notes print them.
+
+Accepted: "10 a.m.–1 p.m.", "3–6 p.m." (shared meridiem), "10 a.m. to 12 noon", "noon-3 p.m.",
+"11.30 a.m.–1 p.m.", "3:30 - 6 p.m.", "10.00–13.00" (24-hour clock), and the extraction slip
+"10 a.m1 p.m." (the dash lost), which is read with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+
+_MERIDIEM = r"(?P<{name}>[ap]\.?\s?m(?![a-z])\.?)"
+_CLOCK = r"(?P<{name}h>\d{{1,2}})(?:[.:h](?P<{name}m>\d{{2}}))?"
+
+
+def _time(name: str) -> str:
+    noon = rf"(?P<{name}noon>(?:12\s+)?noon|midday)"
+    clock = _CLOCK.format(name=name) + r"(?:\s*" + _MERIDIEM.format(name=f"{name}mer") + ")?"
+    return rf"(?:{noon}|{clock})"
+
+
+_DASHES = "\u2013\u2014\u2012\u2212-"  # en dash, em dash, figure dash, minus, hyphen
+_SEP = rf"(?P<sep>\s*[{_DASHES}]\s*|\s+to\s+|\s*)"
+
+# The range is matched at the start of a line; what follows is the slot's text.
+RANGE_RE = re.compile(rf"^\s*{_time('a')}{_SEP}{_time('b')}(?=$|[\s\t])", re.IGNORECASE)
+
+
+class TimeRangeError(ValueError):
+    """The text looks like a time range but is not a valid one."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    start: time
+    end: time
+    length: int  # characters of the input taken by the range
+    missing_separator: bool  # "10 a.m1 p.m.": read, but worth a warning
+
+
+def _hour_minute(m: re.Match[str], name: str) -> tuple[int, int, str | None]:
+    """(hour, minute, meridiem or None) of one side of the range, as written."""
+    if m.group(f"{name}noon"):
+        return 12, 0, "p"
+    hour, minute = int(m.group(f"{name}h")), int(m.group(f"{name}m") or 0)
+    mer = m.group(f"{name}mer")
+    if minute > 59:
+        raise TimeRangeError(f"{hour}.{minute:02d} is not a time of day")
+    if mer is not None:
+        if not 1 <= hour <= 12:
+            raise TimeRangeError(f"{hour} {mer} is not a time of day")
+        return hour, minute, mer[0].lower()
+    if hour > 23:
+        raise TimeRangeError(f"{hour}.{minute:02d} is not a time of day")
+    return hour, minute, None
+
+
+def _to_24h(hour: int, minute: int, meridiem: str) -> int:
+    """Minutes after midnight.  12 a.m. is midnight, 12 p.m. is noon."""
+    hour = hour % 12 + (12 if meridiem == "p" else 0)
+    return hour * 60 + minute
+
+
+def parse_time_range(text: str) -> TimeRange | None:
+    """Read a time range at the start of ``text``.
+
+    Returns None when the text does not start with a range at all, and raises
+    TimeRangeError when it does but the range is impossible (an end before its start).
+    """
+    m = RANGE_RE.match(text)
+    if m is None:
+        return None
+    sep = m.group("sep")
+    a_hour, a_min, a_mer = _hour_minute(m, "a")
+    b_hour, b_min, b_mer = _hour_minute(m, "b")
+    missing = sep == "" or sep.isspace()
+    if missing and (a_mer is None or m.group("anoon")):
+        # "10 11" or "noon1 p.m." are not ranges: without a dash only "a.m1 p.m." is read.
+        return None
+    if a_mer is None and b_mer is None:
+        # 24-hour clock: both sides must say their minutes ("10.00–13.00"), or "10–13" is
+        # too easily a pair of numbers in running text.
+        if m.group("am") is None or m.group("bm") is None:
+            return None
+        start, end = a_hour * 60 + a_min, b_hour * 60 + b_min
+    elif a_mer is None:
+        # A shared meridiem: "3–6 p.m." is 3 p.m.; "11–1 p.m." can only be 11 a.m.
+        assert b_mer is not None
+        end = _to_24h(b_hour, b_min, b_mer)
+        if not 1 <= a_hour <= 12:
+            raise TimeRangeError(f"{a_hour} is not a time of day on a 12-hour clock")
+        start = _to_24h(a_hour, a_min, b_mer)
+        if start >= end and b_mer == "p":
+            start = _to_24h(a_hour, a_min, "a")
+    elif b_mer is None:
+        raise TimeRangeError(f"missing a.m. or p.m. after the end time in {m.group(0).strip()!r}")
+    else:
+        start, end = _to_24h(a_hour, a_min, a_mer), _to_24h(b_hour, b_min, b_mer)
+    if end <= start:
+        raise TimeRangeError(f"the end is not after the start in {m.group(0).strip()!r}")
+    return TimeRange(
+        start=time(start // 60, start % 60),
+        end=time(end // 60, end % 60),
+        length=m.end(),
+        missing_separator=missing,
+    )

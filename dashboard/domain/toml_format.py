@@ -1,0 +1,212 @@
+"""The structured programme format: TOML that a secretariat can correct by hand.
+
+Times are wall-clock times in the programme's ``timezone`` (TOML local dates and times), so the
+file reads like the printed programme and stays right across daylight-saving changes.
+Footnotes are written once, in a ``[footnotes]`` table, and slots name them by marker::
+
+    format = 1
+    title = "Open-ended working group on ..."
+    session = "Sixth substantive session"
+    venue = "New York"
+    timezone = "America/New_York"
+    start_date = 2023-12-11
+    end_date = 2023-12-15
+
+    [footnotes]
+    1 = "States are strongly encouraged ..."
+
+    [[slots]]
+    date = 2023-12-11
+    start = 10:00:00
+    end = 13:00:00
+    title = "Opening of the session"
+    details = ["Opening statements", "..."]
+    agenda_items = ["3"]
+    kind = "opening"
+    footnotes = []
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import tomli_w
+
+from .programme import (
+    SLOT_KINDS,
+    Footnote,
+    Programme,
+    ProgrammeError,
+    Slot,
+    first_overlap,
+    local_instant,
+)
+
+FORMAT_VERSION = 1
+
+
+def to_toml(programme: Programme) -> str:
+    footnotes: dict[str, str] = {}
+    for slot in programme.slots:
+        for f in slot.footnotes:
+            footnotes.setdefault(f.marker, f.text)
+    slots = []
+    for slot in programme.slots:
+        start = slot.start.astimezone(programme.tz)
+        end = slot.end.astimezone(programme.tz)
+        slots.append(
+            {
+                "date": start.date(),
+                "start": start.time(),
+                "end": end.time(),
+                "title": slot.title,
+                "details": list(slot.details),
+                "agenda_items": list(slot.agenda_items),
+                "kind": slot.kind,
+                "footnotes": [f.marker for f in slot.footnotes],
+            }
+        )
+    document: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "title": programme.title,
+        "session": programme.session,
+        "venue": programme.venue,
+        "timezone": programme.timezone,
+        "start_date": programme.start_date,
+        "end_date": programme.end_date,
+        "footnotes": footnotes,
+        "slots": slots,
+    }
+    head = "# Programme of work. Times are local to `timezone`; slots are [start, end).\n"
+    return head + tomli_w.dumps(document, multiline_strings=False)
+
+
+class _Reader:
+    """Typed access to the parsed TOML with errors that name the field and its line."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.source = source
+        self.slot_lines = [
+            i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == "[[slots]]"
+        ]
+
+    def error(self, where: str, message: str, index: int | None = None) -> ProgrammeError:
+        line = None
+        if index is not None and index < len(self.slot_lines):
+            line = self.slot_lines[index]
+        return ProgrammeError(self.source, line, f"{where}: {message}")
+
+    def get(
+        self, table: dict[str, Any], key: str, kind: type, where: str, index: int | None = None
+    ) -> Any:
+        if key not in table:
+            raise self.error(where, f"missing field {key!r}", index)
+        value = table[key]
+        # TOML datetimes are also dates: insist on the exact type asked for.
+        if type(value) is not kind and not (kind is str and isinstance(value, str)):
+            raise self.error(
+                f"{where}.{key}", f"expected {_TYPE_NAMES[kind]}, got {value!r}", index
+            )
+        return value
+
+    def strings(self, table: dict[str, Any], key: str, where: str, index: int) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(f"{where}.{key}", "expected a list of strings", index)
+        return tuple(value)
+
+
+_TYPE_NAMES: dict[type, str] = {
+    str: "a string",
+    int: "a whole number",
+    date: "a date (2023-12-11)",
+    time: "a time (10:00:00)",
+    list: "a list",
+    dict: "a table",
+}
+_TOML_LINE_RE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def from_toml(text: str, source: str = "<toml>") -> Programme:
+    """Read the structured format.  Raises ProgrammeError naming the field and line."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        m = _TOML_LINE_RE.search(message)
+        line = int(m.group(1)) if m else None
+        raise ProgrammeError(source, line, _TOML_LINE_RE.sub("", message).strip()) from None
+    r = _Reader(text, source)
+    if (version := doc.get("format", FORMAT_VERSION)) != FORMAT_VERSION:
+        raise r.error("format", f"version {version!r} is not supported (expected 1)")
+    tz_name = r.get(doc, "timezone", str, "timezone")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ValueError, KeyError, OSError):
+        raise r.error("timezone", f"unknown time zone {tz_name!r}") from None
+    start_date = r.get(doc, "start_date", date, "start_date")
+    end_date = r.get(doc, "end_date", date, "end_date")
+    if end_date < start_date:
+        raise r.error("end_date", "is before start_date")
+    footnotes = doc.get("footnotes", {})
+    if not isinstance(footnotes, dict) or not all(isinstance(v, str) for v in footnotes.values()):
+        raise r.error("footnotes", 'expected a table of marker = "text"')
+    raw_slots = doc.get("slots", [])
+    if not isinstance(raw_slots, list):
+        raise r.error("slots", "expected [[slots]] tables")
+    slots: list[Slot] = []
+    for i, raw in enumerate(raw_slots):
+        where = f"slots[{i}]"
+        if not isinstance(raw, dict):
+            raise r.error(where, "expected a table", i)
+        day = r.get(raw, "date", date, where, i)
+        if not start_date <= day <= end_date:
+            raise r.error(f"{where}.date", f"{day} is outside the session", i)
+        start = _instant(r, day, r.get(raw, "start", time, where, i), tz, f"{where}.start", i)
+        end = _instant(r, day, r.get(raw, "end", time, where, i), tz, f"{where}.end", i)
+        if end <= start:
+            raise r.error(f"{where}.end", "is not after start", i)
+        kind = r.get(raw, "kind", str, where, i) if "kind" in raw else "meeting"
+        if kind not in SLOT_KINDS:
+            raise r.error(f"{where}.kind", f"{kind!r} is not one of {', '.join(SLOT_KINDS)}", i)
+        markers = r.strings(raw, "footnotes", where, i)
+        for marker in markers:
+            if marker not in footnotes:
+                raise r.error(f"{where}.footnotes", f"footnote {marker!r} is not defined", i)
+        title = r.get(raw, "title", str, where, i).strip()
+        if not title:
+            raise r.error(f"{where}.title", "is empty", i)
+        slot = Slot(
+            start=start,
+            end=end,
+            title=title,
+            details=r.strings(raw, "details", where, i),
+            agenda_items=r.strings(raw, "agenda_items", where, i),
+            footnotes=tuple(Footnote(m, footnotes[m]) for m in markers),
+            kind=kind,
+        )
+        slots.append(slot)
+        if (pair := first_overlap(slots)) is not None:
+            raise r.error(where, f"overlaps slots[{pair[0]}] ({slots[pair[0]].id})", i)
+    return Programme(
+        title=r.get(doc, "title", str, "title"),
+        session=r.get(doc, "session", str, "session") if "session" in doc else "",
+        venue=r.get(doc, "venue", str, "venue"),
+        timezone=tz_name,
+        start_date=start_date,
+        end_date=end_date,
+        slots=tuple(slots),
+    )
+
+
+def _instant(r: _Reader, day: date, at: time, tz: ZoneInfo, where: str, i: int) -> datetime:
+    if at.tzinfo is not None:
+        raise r.error(where, "give a local time without an offset", i)
+    try:
+        return local_instant(day, at, tz)
+    except ValueError as exc:
+        raise r.error(where, str(exc), i) from None
