@@ -15,25 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from .domain.json_format import now_json, programme_json
-from .domain.loader import load_programme
-from .domain.note_parser import ParseResult
 from .domain.programme import Programme, ProgrammeError, local_instant
 from .domain.toml_format import to_toml
+from .settings import DEFAULT_CONFIG_DIR, Settings
+from .site import read_programme_file
 
 
 class UsageError(Exception):
     """Bad arguments: exit status 2."""
 
 
-def read_programme(path: str, timezone: str | None = None) -> ParseResult:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ProgrammeError(path, None, f"cannot read the file: {exc.strerror}") from None
-    result = load_programme(data, path, timezone)
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    return result
+def read_programme(path: str, timezone: str | None = None) -> Programme:
+    return read_programme_file(Path(path), timezone)
 
 
 def parse_instant(text: str, programme: Programme) -> datetime:
@@ -55,17 +48,52 @@ def _print_json(value: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    _print_json(programme_json(read_programme(args.file, args.timezone).programme))
+    _print_json(programme_json(read_programme(args.file, args.timezone)))
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    sys.stdout.write(to_toml(read_programme(args.file, args.timezone).programme))
+    sys.stdout.write(to_toml(read_programme(args.file, args.timezone)))
 
 
 def cmd_now(args: argparse.Namespace) -> None:
-    programme = read_programme(args.file, args.timezone).programme
+    programme = read_programme(args.file, args.timezone)
     instant = parse_instant(args.at, programme) if args.at else datetime.now(programme.tz)
     _print_json(now_json(programme, instant))
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn  # imported here: the other commands need no server
+
+    from .web.app import create_app
+    from .web.security import MAX_WS_MESSAGE
+
+    if args.speed is not None and args.speed <= 0:
+        raise UsageError("--speed must be a positive number")
+    start_at = None
+    if args.at:
+        try:
+            start_at = datetime.fromisoformat(args.at)
+        except ValueError:
+            raise UsageError(f"--at: {args.at!r} is not an ISO 8601 time") from None
+    settings = Settings.load(
+        Path(args.config), host=args.host, port=args.port, start_at=start_at, speed=args.speed
+    )
+    app = create_app(settings)
+    print(f"Serving on http://{settings.host}:{settings.port}/", file=sys.stderr)
+    for room in app.state.site.rooms:
+        print(
+            f"  {room.name}: display http://{settings.host}:{settings.port}/display/{room.id}",
+            file=sys.stderr,
+        )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws_per_message_deflate=False,  # ~25 KiB instead of ~59 KiB per idle screen
+        ws_max_size=MAX_WS_MESSAGE,
+        log_level=args.log_level,
+        server_header=False,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +117,31 @@ def build_parser() -> argparse.ArgumentParser:
     now = programme_command("now", "Print the current and the next slot as JSON.")
     now.add_argument("--at", metavar="TIME", help="ISO 8601 instant (default: now)")
     now.set_defaults(func=cmd_now)
+    serve = commands.add_parser("serve", help="Run the live server.", description="Run the server.")
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    serve.add_argument(
+        "--config",
+        default=str(DEFAULT_CONFIG_DIR),
+        metavar="DIR",
+        help="folder with rooms.toml, settings.toml and the programmes",
+    )
+    serve.add_argument(
+        "--at",
+        metavar="TIME",
+        help="start the clock at this ISO 8601 instant (no offset: the venue's zone)",
+    )
+    serve.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        metavar="N",
+        help="run the clock N times faster than real time",
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -105,7 +105,12 @@ class Programme:
             raise ValueError("a session must end on or after its first day")
         if (pair := first_overlap(self.slots)) is not None:
             raise ValueError(f"slots {self.slots[pair[0]].id} and {self.slots[pair[1]].id} overlap")
-        object.__setattr__(self, "slots", tuple(sorted(self.slots, key=lambda s: s.start)))
+        # Slots keep the venue's offset, so that their wall-clock fields read as the venue's.
+        local = [
+            replace(s, start=s.start.astimezone(self.tz), end=s.end.astimezone(self.tz))
+            for s in sorted(self.slots, key=lambda s: s.start)
+        ]
+        object.__setattr__(self, "slots", tuple(local))
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -151,6 +156,14 @@ class Programme:
         _require_aware(instant)
         i = bisect.bisect_right(self._boundaries, instant)
         return self._boundaries[i] if i < len(self._boundaries) else None
+
+    def footnotes(self) -> tuple[Footnote, ...]:
+        """Every footnote once, in the order the slots first cite them."""
+        seen: dict[str, Footnote] = {}
+        for slot in self.slots:
+            for f in slot.footnotes:
+                seen.setdefault(f.marker, f)
+        return tuple(seen.values())
 
     def slot_by_id(self, slot_id: str) -> Slot | None:
         return next((s for s in self.slots if s.id == slot_id), None)

@@ -50,10 +50,7 @@ FORMAT_VERSION = 1
 
 
 def to_toml(programme: Programme) -> str:
-    footnotes: dict[str, str] = {}
-    for slot in programme.slots:
-        for f in slot.footnotes:
-            footnotes.setdefault(f.marker, f.text)
+    footnotes = {f.marker: f.text for f in programme.footnotes()}
     slots = []
     for slot in programme.slots:
         start = slot.start.astimezone(programme.tz)

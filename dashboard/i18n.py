@@ -1,0 +1,77 @@
+"""Translations and the formatting of dates and times on screens.
+
+Catalogues are ``dashboard/locale/<lang>/LC_MESSAGES/messages.po``, compiled in memory at start-up
+(no build step, no binary files in the repository).  English times follow the UN's own style,
+as the notes print them: "10 a.m.", "3.30 p.m.", "3–6 p.m.".
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+
+
+def load_translations(language: str) -> gettext.NullTranslations:
+    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
+
+
+class Formatter:
+    """Dates and times for one language, always in the venue's zone of the instant given."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        try:
+            self.locale = Locale.parse(language.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            self.locale = Locale.parse("en")
+        self.english = self.locale.language == "en"
+
+    def time(self, instant: datetime) -> str:
+        if not self.english:
+            return format_time(instant, "short", tzinfo=instant.tzinfo, locale=self.locale)
+        return _un_clock(instant.hour, instant.minute) + " " + _meridiem(instant.hour)
+
+    def time_range(self, start: datetime, end: datetime) -> str:
+        if not self.english:
+            return f"{self.time(start)}\u2013{self.time(end)}"
+        if _meridiem(start.hour) == _meridiem(end.hour):  # "3–6 p.m.", as the notes print it
+            return f"{_un_clock(start.hour, start.minute)}\u2013{self.time(end)}"
+        return f"{self.time(start)}\u2013{self.time(end)}"
+
+    def day(self, day: date) -> str:
+        return format_date(day, "EEEE d MMMM" if self.english else "full", locale=self.locale)
+
+    def day_short(self, day: date) -> str:
+        return format_date(day, "EEE d MMM", locale=self.locale)
+
+
+def _meridiem(hour: int) -> str:
+    return "a.m." if hour < 12 else "p.m."
+
+
+def _un_clock(hour: int, minute: int) -> str:
+    h = hour % 12 or 12
+    return f"{h}" if minute == 0 else f"{h}.{minute:02d}"

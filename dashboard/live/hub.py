@@ -1,0 +1,97 @@
+"""The hub: one channel per live region set (a room's display, a room's phone view, the
+overview), and one latest-wins mailbox per subscriber.
+
+Every frame is the full state of its channel, so a subscriber that falls behind needs only the
+newest one: its mailbox holds one frame and a newer frame replaces an unsent one.  Publishing
+never awaits a subscriber, so a slow or dead client cannot delay the others; each connection
+drains its own mailbox in its own task.  The same ``str`` object goes to every subscriber.
+
+The interface is what a Redis-backed hub would offer between processes: ``publish(channel,
+version, frame)`` and ``subscribe(channel)``.  Across processes only a small note ("channel C is
+at version V") needs to travel, since every process renders frames from the same programme.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    version: int
+    text: str
+
+
+class Subscriber:
+    __slots__ = ("_event", "_pending", "channel", "closed", "dropped")
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self._pending: Frame | None = None
+        self._event = asyncio.Event()
+        self.closed = False
+        self.dropped = 0  # frames replaced before they were sent (the client was slow)
+
+    def offer(self, frame: Frame) -> None:
+        if self._pending is not None:
+            self.dropped += 1
+        self._pending = frame
+        self._event.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._event.set()
+
+    async def next(self) -> Frame | None:
+        """The newest frame not yet taken; None once the subscription is closed."""
+        while self._pending is None and not self.closed:
+            self._event.clear()
+            await self._event.wait()
+        if self.closed:
+            return None
+        frame, self._pending = self._pending, None
+        return frame
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[Subscriber]] = {}
+        self._latest: dict[str, Frame] = {}
+
+    def publish(self, channel: str, version: int, text: str) -> int:
+        """Offer a frame to every subscriber of ``channel``; returns how many were offered."""
+        frame = Frame(version, text)
+        self._latest[channel] = frame
+        subscribers = self._subscribers.get(channel, ())
+        for subscriber in subscribers:
+            subscriber.offer(frame)
+        return len(subscribers)
+
+    def subscribe(self, channel: str) -> Subscriber:
+        """A new subscriber, whose first frame is the channel's current state."""
+        subscriber = Subscriber(channel)
+        self._subscribers.setdefault(channel, set()).add(subscriber)
+        if (latest := self._latest.get(channel)) is not None:
+            subscriber.offer(latest)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        subscriber.close()
+        subscribers = self._subscribers.get(subscriber.channel)
+        if subscribers is not None:
+            subscribers.discard(subscriber)
+            if not subscribers:
+                del self._subscribers[subscriber.channel]
+
+    def latest(self, channel: str) -> Frame | None:
+        return self._latest.get(channel)
+
+    def count(self, channel: str) -> int:
+        return len(self._subscribers.get(channel, ()))
+
+    def close(self) -> None:
+        """Close every subscription (server shutdown)."""
+        for subscribers in list(self._subscribers.values()):
+            for subscriber in list(subscribers):
+                self.unsubscribe(subscriber)

@@ -1,0 +1,101 @@
+"""The live state of every room: ask the domain, render once, publish.
+
+``refresh(room)`` is what the scheduler calls at each boundary: it computes the room's screen
+state at the clock's instant, and only when that state differs from the last one does it bump
+the room's version, render the room's partials once and publish them to the hub.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..clock import Clock
+from ..domain.timeline import ScreenState, next_screen_change, screen_state
+from ..site import Site
+from .hub import Hub
+from .render import Renderer, RoomView
+
+OVERVIEW = "overview"
+
+
+def display_channel(room_id: str) -> str:
+    return f"display:{room_id}"
+
+
+def room_channel(room_id: str) -> str:
+    return f"room:{room_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
+class LiveService:
+    def __init__(self, site: Site, clock: Clock, renderer: Renderer, hub: Hub) -> None:
+        self.site = site
+        self.clock = clock
+        self.renderer = renderer
+        self.hub = hub
+        self.boot = format(int(clock.now().timestamp() * 1000), "x")
+        self._states: dict[str, ScreenState] = {}
+        self._versions: dict[str, int] = {}
+        self._cards: dict[str, str] = {}
+        self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
+
+    def instant(self, at: datetime | None = None) -> datetime:
+        """The clock's instant, never before ``at`` (a job may fire a hair early on a scaled
+        clock; it must still see the boundary it was planned for)."""
+        now = self.clock.now()
+        return max(now, at) if at is not None else now
+
+    def refresh(self, room_id: str, at: datetime | None = None) -> bool:
+        """Recompute a room's state; publish it if it changed.  True when it did."""
+        programme = self.site.programmes[room_id]
+        state = screen_state(programme, self.instant(at))
+        if self._states.get(room_id) == state:
+            return False
+        self._states[room_id] = state
+        version = self._versions[room_id] = self._versions.get(room_id, 0) + 1
+        view = self.view(room_id)
+        self.hub.publish(display_channel(room_id), version, self.renderer.display_frame(view))
+        self.hub.publish(room_channel(room_id), version, self.renderer.room_frame(view))
+        self._cards[room_id] = self.renderer.card(view)
+        overview = "".join(self._cards.get(r.id, "") for r in self.site.rooms)
+        self.hub.publish(OVERVIEW, sum(self._versions.values()), overview)
+        return True
+
+    def next_change(self, room_id: str, at: datetime | None = None) -> datetime | None:
+        return next_screen_change(self.site.programmes[room_id], self.instant(at))
+
+    def view(self, room_id: str) -> RoomView:
+        if room_id not in self._states:
+            self.refresh(room_id)
+        room = self.site.room(room_id)
+        assert room is not None
+        return RoomView(
+            room=room,
+            programme=self.site.programmes[room_id],
+            state=self._states[room_id],
+            version=self._versions[room_id],
+        )
+
+    def version(self, room_id: str) -> int:
+        return self.view(room_id).version
+
+    def page(self, key: str, versions: tuple[int, ...], build: Callable[[], str]) -> CachedPage:
+        """A page rendered once per state version (phones reload often, on weak links)."""
+        cached = self._pages.get(key)
+        if cached is not None and cached[0] == versions:
+            return cached[1]
+        body = build().encode()
+        digest = hashlib.sha256(body).hexdigest()[:16]
+        page = CachedPage(body, gzip.compress(body, 6), f'"{self.boot}-{digest}"')
+        self._pages[key] = (versions, page)
+        return page

@@ -1,0 +1,94 @@
+"""The application factory: ``create_app(settings)`` builds the whole server.
+
+One lifespan starts the scheduler (and with it the first render of every room) and stops it;
+nothing happens at import.  Routes are declared in one list, grouped by audience.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from ..clock import Clock, ShiftedClock, SystemClock
+from ..domain.programme import local_instant
+from ..live.hub import Hub
+from ..live.render import Renderer
+from ..live.scheduler import RoomScheduler
+from ..live.service import LiveService
+from ..settings import PROJECT_ROOT, Settings
+from ..site import Site, load_site
+from . import api, display, errors, phone, ws
+from .security import SecurityHeadersMiddleware
+
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+def make_clock(settings: Settings, site: Site) -> Clock:
+    """Real time, or the demo clock of ``--at``/``--speed``.  A start without an offset is a
+    wall-clock time at the venue of the first room."""
+    if settings.start_at is None and settings.speed == 1.0:
+        return SystemClock()
+    start = settings.start_at or datetime.now(UTC)
+    if start.tzinfo is None:
+        tz = site.programmes[site.rooms[0].id].tz
+        start = local_instant(start.date(), start.time(), tz)
+    return ShiftedClock(start, settings.speed)
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+    site = load_site(settings)  # a bad programme stops the start here, with its line named
+    clock = clock or make_clock(settings, site)
+    renderer = Renderer(settings.language)
+    hub = Hub()
+    live = LiveService(site, clock, renderer, hub)
+    scheduler = RoomScheduler(live)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.shutdown()
+            hub.close()
+
+    routes = [
+        # Public screens: delegates' phones and the room displays.
+        Route("/", phone.overview, name="overview"),
+        Route("/rooms/{room}", phone.room_page, name="room"),
+        Route("/display/{room}", display.display_page, name="display"),
+        WebSocketRoute("/ws/overview", ws.overview_socket),
+        WebSocketRoute("/ws/rooms/{room}", ws.room_socket),
+        WebSocketRoute("/ws/display/{room}", ws.display_socket),
+        # JSON for other tools.
+        Route("/api/rooms", api.rooms),
+        Route("/api/rooms/{room}/now", api.room_now),
+        Route("/api/programme", api.programme),
+        Route("/api/time", api.server_time),
+        Route("/healthz", api.healthz),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(GZipMiddleware, minimum_size=800),
+        ],
+        exception_handlers=errors.HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.site = site
+    app.state.clock = clock
+    app.state.renderer = renderer
+    app.state.hub = hub
+    app.state.live = live
+    app.state.scheduler = scheduler
+    return app

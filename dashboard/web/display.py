@@ -1,0 +1,24 @@
+"""The kiosk display outside a conference room: ``/display/{room}``."""
+
+from __future__ import annotations
+
+import segno
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from .views import live, room_view
+
+
+def phone_url(request: Request, room_id: str) -> str:
+    base = request.app.state.settings.public_url or str(request.base_url).rstrip("/")
+    return f"{base}/rooms/{room_id}"
+
+
+async def display_page(request: Request) -> HTMLResponse:
+    view = room_view(request)
+    url = phone_url(request, view.room.id)
+    qr = segno.make(url, error="m").svg_inline(
+        scale=6, dark="#000000", light="#ffffff", omitsize=True
+    )
+    html = live(request).renderer.render("display.html", v=view, qr_svg=qr, phone_url=url)
+    return HTMLResponse(html, headers={"cache-control": "no-store"})

@@ -1,0 +1,34 @@
+"""Helpers the audience modules share: find the room a request names, answer from a cache."""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+
+from ..live.render import RoomView
+from ..live.service import CachedPage, LiveService
+from .errors import RoomNotFound
+
+
+def live(conn: HTTPConnection) -> LiveService:
+    service: LiveService = conn.app.state.live
+    return service
+
+
+def room_view(conn: HTTPConnection) -> RoomView:
+    room_id = conn.path_params["room"]
+    if live(conn).site.room(room_id) is None:
+        raise RoomNotFound(room_id)
+    return live(conn).view(room_id)
+
+
+def cached_response(request: Request, page: CachedPage) -> Response:
+    """200 with the page (gzipped when the client takes it), or 304 when the client's copy is
+    still the current version."""
+    headers = {"etag": page.etag, "cache-control": "no-cache", "vary": "Accept-Encoding"}
+    if page.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["content-encoding"] = "gzip"
+        return Response(page.gzipped, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(page.body, media_type="text/html; charset=utf-8", headers=headers)

@@ -1,0 +1,126 @@
+"""Shared fixtures: real servers on loopback ports, configs in temporary folders."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config"
+SHIPPED_NOTE = CONFIG / "oewg-ict-sixth-session-2023.txt"
+SHARED_NOTE = ROOT.parent / "shared" / "programmes" / "oewg-ict-sixth-session-2023.txt"
+ARTIFACTS = Path(os.environ.get("DASHBOARD_ARTIFACTS", ROOT / "artifacts"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """A real ``dashboard serve`` in its own process."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def make_config(
+    folder: Path,
+    rooms: list[tuple[str, str, str]] | None = None,
+    files: dict[str, str] | None = None,
+) -> Path:
+    """A config folder: the shipped note, plus ``files`` (name → text), and rooms.toml listing
+    ``rooms`` as (id, name, programme file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SHIPPED_NOTE, folder / SHIPPED_NOTE.name)
+    for name, text in (files or {}).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    rooms = rooms or [("cr4", "Conference Room 4", SHIPPED_NOTE.name)]
+    (folder / "rooms.toml").write_text(
+        "".join(f'[[rooms]]\nid = "{i}"\nname = "{n}"\nprogramme = "{p}"\n\n' for i, n, p in rooms),
+        encoding="utf-8",
+    )
+    return folder
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start servers: ``start_server(at="2023-12-13T14:59:58", speed=1, config=folder)``.
+    Each is stopped (SIGTERM, then SIGKILL) when the test ends."""
+    servers: list[Server] = []
+
+    def start(
+        at: str | None = None,
+        speed: float | None = None,
+        config: Path | None = None,
+        port: int | None = None,
+    ) -> Server:
+        config = config or make_config(tmp_path / f"config{len(servers)}")
+        port = port or free_port()
+        log = tmp_path / f"server{len(servers)}.log"
+        args = [
+            sys.executable,
+            "-m",
+            "dashboard.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--config",
+            str(config),
+            "--log-level",
+            "warning",
+        ]
+        if at:
+            args += ["--at", at]
+        if speed:
+            args += ["--speed", str(speed)]
+        with log.open("wb") as out:
+            process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        server = Server(process, port, log)
+        servers.append(server)
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {server.output()}")
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"{server.url}/healthz", timeout=1).read()
+                return server
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {server.output()}")
+            time.sleep(0.05)
+
+    yield start
+    for server in servers:
+        if server.process.poll() is None:
+            server.process.terminate()
+            try:
+                server.process.wait(5)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait()
