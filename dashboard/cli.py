@@ -64,8 +64,8 @@ def cmd_now(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn  # imported here: the other commands need no server
 
+    from .server import uvicorn_config
     from .web.app import create_app
-    from .web.security import MAX_WS_MESSAGE
 
     if args.speed is not None and args.speed <= 0:
         raise UsageError("--speed must be a positive number")
@@ -85,15 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             f"  {room.name}: display http://{settings.host}:{settings.port}/display/{room.id}",
             file=sys.stderr,
         )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        ws_per_message_deflate=False,  # ~25 KiB instead of ~59 KiB per idle screen
-        ws_max_size=MAX_WS_MESSAGE,
-        log_level=args.log_level,
-        server_header=False,
-    )
+    uvicorn.Server(uvicorn_config(app, settings.host, settings.port, args.log_level)).run()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ its name, since programme and override texts come from outside.
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +41,12 @@ def epoch_ms(instant: datetime) -> int:
 
 
 class Renderer:
-    def __init__(self, language: str, templates_dir: Path = TEMPLATES_DIR) -> None:
+    def __init__(
+        self,
+        language: str,
+        templates_dir: Path = TEMPLATES_DIR,
+        translations: gettext.NullTranslations | None = None,
+    ) -> None:
         self.language = language
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
@@ -51,7 +57,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.install_gettext_translations(  # type: ignore[attr-defined]
-            load_translations(language), newstyle=True
+            translations or load_translations(language), newstyle=True
         )
         self.env.globals.update(
             fmt=Formatter(language),
