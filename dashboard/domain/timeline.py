@@ -7,15 +7,19 @@ tested instant by instant without a server.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from .programme import Programme, Slot, local_instant
+from .overrides import Override
+from .plan import Banner, Planned, RoomPlan, change_instants, plan_room
+from .programme import Programme, local_instant
 
 
 class Status(StrEnum):
     IN_SESSION = "in_session"  # a slot is under way
+    SUSPENDED = "suspended"  # a slot is under way but suspended
     NEXT_TODAY = "next_today"  # between slots, another one later today
     DONE_TODAY = "done_today"  # today's slots are over; the session goes on another day
     NO_MEETING_TODAY = "no_meeting_today"  # no slot today (before the session, a free day)
@@ -26,27 +30,48 @@ class Status(StrEnum):
 class ScreenState:
     day: date  # the venue's calendar day
     status: Status
-    current: Slot | None
-    next: Slot | None
-    today: tuple[Slot, ...]
+    current: Planned | None
+    next: Planned | None
+    today: tuple[Planned, ...]  # including cancelled and moved-away slots, marked
+    banners: tuple[Banner, ...] = ()
+    notices: tuple[Planned, ...] = ()  # today's remaining slots cancelled or moved away
 
 
-def screen_state(programme: Programme, instant: datetime) -> ScreenState:
+def screen_state(
+    programme: Programme,
+    instant: datetime,
+    overrides: Sequence[Override] = (),
+    room: str = "",
+    programmes: Mapping[str, Programme] | None = None,
+) -> ScreenState:
+    """What the screens of ``room`` (showing ``programme``) show at ``instant``."""
+    plan = _plan(programme, instant, overrides, room, programmes)
     day = instant.astimezone(programme.tz).date()
-    current = programme.slot_at(instant)
-    upcoming = programme.next_slot(instant)
-    today = programme.slots_on(day)
+    current = plan.current(instant)
+    upcoming = plan.next(instant)
+    today = plan.on(day)
     if current is not None:
-        status = Status.IN_SESSION
+        status = Status.SUSPENDED if current.suspended else Status.IN_SESSION
     elif upcoming is None:
-        status = Status.SESSION_CLOSED if programme.slots else Status.NO_MEETING_TODAY
+        status = Status.SESSION_CLOSED if plan.slots else Status.NO_MEETING_TODAY
     elif upcoming.start.astimezone(programme.tz).date() == day:
         status = Status.NEXT_TODAY
-    elif today:
+    elif any(p.takes_place for p in today):
         status = Status.DONE_TODAY
     else:
         status = Status.NO_MEETING_TODAY
-    return ScreenState(day, status, current, upcoming, today)
+    notices = tuple(p for p in today if not p.takes_place and p.end > instant)
+    return ScreenState(day, status, current, upcoming, today, plan.banners, notices)
+
+
+def _plan(
+    programme: Programme,
+    instant: datetime,
+    overrides: Sequence[Override],
+    room: str,
+    programmes: Mapping[str, Programme] | None,
+) -> RoomPlan:
+    return plan_room(room, {**(programmes or {}), room: programme}, overrides, instant)
 
 
 def start_of_next_day(programme: Programme, instant: datetime) -> datetime:
@@ -61,16 +86,22 @@ def start_of_next_day(programme: Programme, instant: datetime) -> datetime:
     raise AssertionError("no zone skips three hours")  # pragma: no cover
 
 
-def next_screen_change(programme: Programme, instant: datetime) -> datetime | None:
+def next_screen_change(
+    programme: Programme,
+    instant: datetime,
+    overrides: Sequence[Override] = (),
+    room: str = "",
+    programmes: Mapping[str, Programme] | None = None,
+) -> datetime | None:
     """The first instant after ``instant`` at which ``screen_state`` may differ.
 
-    A slot starting or ending, and the day changing (until the day after the last slot):
-    "today" is part of what a screen shows.
+    A planned slot starting or ending, an override taking effect or expiring, and the day
+    changing (until the day after the last slot): "today" is part of what a screen shows.
     """
-    candidates = []
-    if (change := programme.next_change_after(instant)) is not None:
-        candidates.append(change)
+    plan = _plan(programme, instant, overrides, room, programmes)
+    candidates = {t for t in change_instants(plan, overrides) if t > instant}
     midnight = start_of_next_day(programme, instant)
-    if midnight.astimezone(programme.tz).date() <= programme.end_date + timedelta(days=1):
-        candidates.append(midnight)
+    last_day = max([programme.end_date, *(p.end.date() for p in plan.slots)])
+    if midnight.astimezone(programme.tz).date() <= last_day + timedelta(days=1):
+        candidates.add(midnight)
     return min(candidates, default=None)

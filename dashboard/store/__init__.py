@@ -1,0 +1,9 @@
+"""Persistence: the append-only, hash-chained override log and the access-control records
+(users, tokens, sessions, audit trail, login throttling), in one SQLite file."""
+
+from __future__ import annotations
+
+from .records import AuditError, Session, StoredOverride, Token, User, VerifyResult
+from .store import Store
+
+__all__ = ["AuditError", "Session", "Store", "StoredOverride", "Token", "User", "VerifyResult"]

@@ -1,0 +1,282 @@
+"""Who may do what: users (argon2id passwords), bearer tokens, server-side sessions, the audit
+trail of authenticated use, and login-throttling state (kept here so it survives restarts).
+
+Tokens and session ids are stored only as SHA-256: they are 256-bit random, so there is nothing
+to brute-force and a plain hash suffices; what matters is that a copy of the database grants
+nothing.  Passwords are low-entropy, hence argon2id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .base import Database
+from .records import (
+    Session,
+    Token,
+    User,
+    check_name,
+    check_role,
+    instant_text,
+    parse_instant,
+    parse_rooms,
+    rooms_text,
+)
+
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "dsh_"  # noqa: S105 - not a secret: makes tokens recognisable to secret scanners
+# Login failures older than this are forgotten when a new one is recorded, so an attack with
+# ever-new names cannot grow the table without bound.  Far longer than any throttling window.
+FAILURE_RETENTION = timedelta(days=1)
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"password too short: at least {MIN_PASSWORD} characters")
+
+
+def _session(row: tuple[Any, ...]) -> Session:
+    id_hash, user, csrf, created, expires = row
+    return Session(id_hash, user, csrf, parse_instant(created), parse_instant(expires))
+
+
+class Accounts(Database):
+    def __init__(self, path: Path, *, password_hasher: PasswordHasher | None = None) -> None:
+        # argon2-cffi's defaults are argon2id with RFC 9106 parameters; tests pass cheaper ones.
+        self._hasher = password_hasher or PasswordHasher()
+        # Verified against when the name is unknown, so that answer costs as much as a wrong
+        # password and timing does not tell which names exist.
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        super().__init__(path)
+
+    # --- users -------------------------------------------------------------------------------
+
+    def add_user(self, name: str, role: str, password: str, rooms: tuple[str, ...] = ()) -> User:
+        check_name(name, "user")
+        check_role(role)
+        _check_password(password)
+        rooms_json = rooms_text(rooms)
+        hashed = self._hasher.hash(password)
+        try:
+            with self._write() as conn:
+                conn.execute(
+                    "INSERT INTO users (name, role, rooms, password_hash) VALUES (?, ?, ?, ?)",
+                    (name, role, rooms_json, hashed),
+                )
+        except sqlite3.IntegrityError:
+            raise ValueError(f"user {name!r} already exists") from None
+        return User(name, role, tuple(rooms))
+
+    def set_password(self, name: str, password: str) -> None:
+        _check_password(password)
+        hashed = self._hasher.hash(password)
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)
+            )
+            if cursor.rowcount == 0:
+                raise ValueError(f"no user {name!r}")
+
+    def user(self, name: str) -> User | None:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT name, role, rooms FROM users WHERE name = ?", (name,)
+            ).fetchone()
+        return User(row[0], row[1], parse_rooms(row[2])) if row else None
+
+    def users(self) -> list[User]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT name, role, rooms FROM users ORDER BY name").fetchall()
+        return [User(name, role, parse_rooms(rooms)) for name, role, rooms in rows]
+
+    def check_password(self, name: str, password: str) -> User | None:
+        """The user, if ``password`` is theirs; None otherwise (unknown name included)."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT role, rooms, password_hash FROM users WHERE name = ?", (name,)
+            ).fetchone()
+        if row is None:
+            with contextlib.suppress(VerificationError, InvalidHashError):
+                self._hasher.verify(self._dummy_hash, password)
+            return None
+        role, rooms, stored = row
+        try:
+            self._hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if self._hasher.check_needs_rehash(stored):
+            # Parameters were raised since this hash was made: upgrade it now that we hold the
+            # password.  Only if unchanged meanwhile, so a concurrent set_password wins.
+            upgraded = self._hasher.hash(password)  # slow: outside the lock
+            with self._write() as conn:
+                conn.execute(
+                    "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
+                    (upgraded, name, stored),
+                )
+        return User(name, role, parse_rooms(rooms))
+
+    # --- bearer tokens -----------------------------------------------------------------------
+
+    def create_token(self, name: str, role: str, rooms: tuple[str, ...] = ()) -> str:
+        """A new token; the secret is returned once and only its hash is kept."""
+        check_name(name, "token")
+        check_role(role)
+        rooms_json = rooms_text(rooms)
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        try:
+            with self._write() as conn:
+                conn.execute(
+                    "INSERT INTO tokens (name, role, rooms, secret_hash) VALUES (?, ?, ?, ?)",
+                    (name, role, rooms_json, _sha256(secret)),
+                )
+        except sqlite3.IntegrityError:
+            raise ValueError(f"an active token named {name!r} exists: revoke it first") from None
+        return secret
+
+    def revoke_token(self, name: str) -> bool:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE tokens SET revoked = 1 WHERE name = ? AND revoked = 0", (name,)
+            )
+            return cursor.rowcount > 0
+
+    def token(self, secret: str) -> Token | None:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT name, role, rooms FROM tokens WHERE secret_hash = ? AND revoked = 0",
+                (_sha256(secret),),
+            ).fetchone()
+        return Token(row[0], row[1], parse_rooms(row[2]), False) if row else None
+
+    def tokens(self) -> list[Token]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT name, role, rooms, revoked FROM tokens ORDER BY rowid"
+            ).fetchall()
+        return [Token(n, role, parse_rooms(rooms), bool(rev)) for n, role, rooms, rev in rows]
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def create_session(self, user: str, now: datetime, lifetime: timedelta) -> tuple[str, Session]:
+        """A session for ``user``: the cookie secret (returned, never stored) and its record."""
+        if lifetime <= timedelta(0):
+            raise ValueError("session lifetime must be positive")
+        now_text = instant_text(now)
+        secret = secrets.token_urlsafe(32)
+        session = Session(
+            _sha256(secret),
+            user,
+            secrets.token_urlsafe(32),
+            parse_instant(now_text),
+            parse_instant(instant_text(now + lifetime)),
+        )
+        try:
+            with self._write() as conn:
+                # Housekeeping: ended sessions can never be used again.
+                conn.execute("DELETE FROM sessions WHERE revoked = 1 OR expires <= ?", (now_text,))
+                conn.execute(
+                    "INSERT INTO sessions (id_hash, user, csrf, created, expires) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        session.id_hash,
+                        user,
+                        session.csrf,
+                        now_text,
+                        instant_text(session.expires),
+                    ),
+                )
+        except sqlite3.IntegrityError:  # foreign key: no such user
+            raise ValueError(f"no user {user!r}") from None
+        return secret, session
+
+    def session(self, secret: str, now: datetime) -> Session | None:
+        """The live session the cookie ``secret`` belongs to; None if unknown, expired or
+        revoked."""
+        now_text = instant_text(now)
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT id_hash, user, csrf, created, expires FROM sessions "
+                "WHERE id_hash = ? AND revoked = 0 AND expires > ?",
+                (_sha256(secret), now_text),
+            ).fetchone()
+        return _session(row) if row else None
+
+    def revoke_session(self, secret: str) -> Session | None:
+        """End a session (logout).  Returns it, or None if unknown or already revoked."""
+        id_hash = _sha256(secret)
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT id_hash, user, csrf, created, expires FROM sessions "
+                "WHERE id_hash = ? AND revoked = 0",
+                (id_hash,),
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute("UPDATE sessions SET revoked = 1 WHERE id_hash = ?", (id_hash,))
+        return _session(row)
+
+    def revoke_sessions_of(self, user: str) -> int:
+        """End every session of ``user``; the number ended."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE sessions SET revoked = 1 WHERE user = ? AND revoked = 0", (user,)
+            )
+            return cursor.rowcount
+
+    # --- audit trail -------------------------------------------------------------------------
+
+    def audit(self, actor: str, action: str, detail: str, at: datetime) -> None:
+        at_text = instant_text(at)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                (at_text, actor, action, detail),
+            )
+
+    def audit_events(self, actor: str | None = None) -> list[tuple[datetime, str, str, str]]:
+        """(at, actor, action, detail), oldest first; only ``actor``'s if given."""
+        query = "SELECT at, actor, action, detail FROM audit"
+        params: tuple[str, ...] = ()
+        if actor is not None:
+            query, params = query + " WHERE actor = ?", (actor,)
+        with self._read() as conn:
+            rows = conn.execute(query + " ORDER BY rowid", params).fetchall()
+        return [(parse_instant(at), who, action, detail) for at, who, action, detail in rows]
+
+    # --- login throttling --------------------------------------------------------------------
+
+    def record_login_failure(self, key: str, at: datetime) -> None:
+        at_text = instant_text(at)
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM login_failures WHERE at < ?",
+                (instant_text(at - FAILURE_RETENTION),),
+            )
+            conn.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", (key, at_text))
+
+    def login_failures(self, key: str, since: datetime) -> int:
+        """Failures recorded for ``key`` at or after ``since``."""
+        since_text = instant_text(since)
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM login_failures WHERE key = ? AND at >= ?",
+                (key, since_text),
+            ).fetchone()
+        return int(row[0])
+
+    def clear_login_failures(self, key: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))

@@ -1,0 +1,145 @@
+"""Opening the SQLite database and bringing its schema up to date.
+
+The connection settings are what make "acknowledged means stored" true: WAL with
+``synchronous=FULL`` fsyncs the log on every commit, so a transaction that COMMIT returned from
+survives a crash or power cut.  Writers use explicit ``BEGIN IMMEDIATE`` (autocommit mode,
+``isolation_level=None``) so that the write lock is taken up front, not half-way through a
+transaction, where SQLite could only fail with "database is locked".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+# Each migration is a list of statements, applied in one transaction together with the bump of
+# schema_version.  Never edit a released migration: append a new one.  (Not executescript():
+# that commits any open transaction first, which would split a migration from its version bump.)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        # The override log.  seq is the position in the chain; hash covers seq, id, created,
+        # actor and data, and prev_hash links to the entry before.
+        """CREATE TABLE overrides (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            created TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            data TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        # Append-only is enforced by the database too, so no code path (ours or a careless
+        # maintenance script) can rewrite history by accident.  Deliberate tampering can drop
+        # these triggers; verify() catches that.
+        """CREATE TRIGGER overrides_no_update BEFORE UPDATE ON overrides
+           BEGIN SELECT RAISE(ABORT, 'the override log is append-only'); END""",
+        """CREATE TRIGGER overrides_no_delete BEFORE DELETE ON overrides
+           BEGIN SELECT RAISE(ABORT, 'the override log is append-only'); END""",
+        # The last seq and hash, written in the same transaction as each append: without it,
+        # deleting the newest entries would leave a chain that still verifies.
+        """CREATE TABLE chain_head (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        """CREATE TABLE idempotency (
+            actor TEXT NOT NULL,
+            key TEXT NOT NULL,
+            seq INTEGER NOT NULL REFERENCES overrides(seq),
+            PRIMARY KEY (actor, key)
+        )""",
+        """CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            rooms TEXT NOT NULL,
+            password_hash TEXT NOT NULL
+        )""",
+        """CREATE TABLE tokens (
+            rowid INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            rooms TEXT NOT NULL,
+            secret_hash TEXT NOT NULL UNIQUE,
+            revoked INTEGER NOT NULL DEFAULT 0
+        )""",
+        # A name may be reused once its token is revoked, but only one live token per name, so
+        # "revoke NAME" is unambiguous.
+        "CREATE UNIQUE INDEX tokens_active_name ON tokens(name) WHERE revoked = 0",
+        """CREATE TABLE sessions (
+            id_hash TEXT PRIMARY KEY,
+            user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            csrf TEXT NOT NULL,
+            created TEXT NOT NULL,
+            expires TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX sessions_user ON sessions(user)",
+        """CREATE TABLE audit (
+            rowid INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL
+        )""",
+        "CREATE INDEX audit_actor ON audit(actor)",
+        """CREATE TABLE login_failures (
+            key TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX login_failures_key_at ON login_failures(key, at)",
+    ),
+)
+
+
+def open_db(path: Path) -> sqlite3.Connection:
+    """Open (creating if need be) the database at ``path``, with the durability settings above,
+    and migrate its schema to the latest version."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # check_same_thread=False: the web layer calls from a thread pool; the Store serialises
+    # access with its own lock.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"could not switch {path} to WAL (got {mode!r})")
+        # Per-connection settings: they are not stored in the file, so set them every time.
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply the migrations not applied yet.  Idempotent, and safe when two processes (say the
+    server and the CLI) open the same file at once: the version is read again under the write
+    lock before anything is applied."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    current = schema_version(conn)
+    if current > len(MIGRATIONS):
+        # Written by a newer release: running old code against it could corrupt it.
+        raise RuntimeError(
+            f"database schema version {current} is newer than this program "
+            f"({len(MIGRATIONS)}): upgrade the dashboard"
+        )
+    if current == len(MIGRATIONS):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = schema_version(conn)
+        for version in range(current + 1, len(MIGRATIONS) + 1):
+            for statement in MIGRATIONS[version - 1]:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

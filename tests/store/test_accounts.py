@@ -1,0 +1,320 @@
+"""Users, tokens, sessions, the audit trail, login throttling, and the database settings."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from argon2 import PasswordHasher
+
+from dashboard.store import Session, Store, Token, User
+from dashboard.store.db import MIGRATIONS, open_db
+
+T0 = datetime(2023, 12, 13, 15, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8192)
+
+
+class CountingHasher(PasswordHasher):
+    """Cheap, and counts verify() calls: the cost of a login attempt."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8192)
+        self.verifies = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self.verifies += 1
+        return super().verify(hash, password)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "dashboard.db"
+
+
+@pytest.fixture
+def store(path: Path) -> Iterator[Store]:
+    with Store(path, password_hasher=CHEAP) as store:
+        yield store
+
+
+def file_bytes(path: Path) -> bytes:
+    """Everything on disk for the database: the main file and any WAL not yet checkpointed."""
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def test_check_password(store: Store) -> None:
+    alice = store.add_user("alice", "chair", "correct horse", ("cr4", "cr1"))
+    assert alice == User("alice", "chair", ("cr4", "cr1"))
+    assert store.check_password("alice", "correct horse") == alice
+    assert store.check_password("alice", "wrong horse!") is None
+    assert store.check_password("alice", "") is None
+    assert store.check_password("bob", "correct horse") is None
+    assert store.user("alice") == alice
+    assert store.user("bob") is None
+
+
+def test_unknown_name_costs_a_hash_check(path: Path) -> None:
+    hasher = CountingHasher()
+    with Store(path, password_hasher=hasher) as store:
+        store.add_user("alice", "chair", "correct horse")
+        hasher.verifies = 0
+        assert store.check_password("alice", "wrong horse!") is None
+        assert hasher.verifies == 1
+        assert store.check_password("nobody", "wrong horse!") is None
+        assert hasher.verifies == 2
+
+
+def test_passwords_are_argon2id(store: Store, path: Path) -> None:
+    store.add_user("alice", "secretariat", "correct horse")
+    store.close()
+    con = sqlite3.connect(path)
+    (stored,) = con.execute("SELECT password_hash FROM users").fetchone()
+    con.close()
+    assert stored.startswith("$argon2id$")
+    assert b"correct horse" not in file_bytes(path)
+
+
+def test_default_hasher_is_argon2id_rfc9106(path: Path) -> None:
+    with Store(path) as store:  # the production parameters (one slow hash, once)
+        store.add_user("alice", "chair", "correct horse")
+    con = sqlite3.connect(path)
+    (stored,) = con.execute("SELECT password_hash FROM users").fetchone()
+    con.close()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "password", "rooms", "words"),
+    [
+        ("bob", "admin", "correct horse", (), "role"),
+        ("", "chair", "correct horse", (), "empty"),
+        ("   ", "chair", "correct horse", (), "empty"),
+        (" bob", "chair", "correct horse", (), "spaces"),
+        ("bob", "chair", "short", (), "short"),
+        ("bob", "chair", "1234567", (), "short"),
+        ("bob", "chair", "correct horse", "cr4", "tuple"),
+        ("bob", "chair", "correct horse", ("",), "room"),
+        ("alice", "chair", "correct horse", (), "exists"),
+    ],
+)
+def test_add_user_refuses(
+    store: Store, name: str, role: str, password: str, rooms: tuple[str, ...], words: str
+) -> None:
+    store.add_user("alice", "chair", "correct horse")
+    with pytest.raises(ValueError, match=words):
+        store.add_user(name, role, password, rooms)
+    assert [u.name for u in store.users()] == ["alice"]
+
+
+def test_eight_characters_suffice(store: Store) -> None:
+    assert store.add_user("bob", "chair", "12345678").name == "bob"
+
+
+def test_users_and_set_password(store: Store) -> None:
+    store.add_user("zoe", "secretariat", "password-z")
+    store.add_user("alice", "chair", "password-a", ("cr4",))
+    assert store.users() == [User("alice", "chair", ("cr4",)), User("zoe", "secretariat", ())]
+    store.set_password("alice", "new password")
+    assert store.check_password("alice", "password-a") is None
+    assert store.check_password("alice", "new password") is not None
+    with pytest.raises(ValueError, match="no user"):
+        store.set_password("nobody", "new password")
+    with pytest.raises(ValueError, match="short"):
+        store.set_password("alice", "short")
+    assert store.check_password("alice", "new password") is not None
+
+
+def test_outdated_hash_is_upgraded_on_login(path: Path) -> None:
+    with Store(path, password_hasher=CHEAP) as store:
+        store.add_user("alice", "chair", "correct horse")
+    stronger = PasswordHasher(time_cost=2, memory_cost=8192)
+    with Store(path, password_hasher=stronger) as store:
+        assert store.check_password("alice", "correct horse") is not None
+    con = sqlite3.connect(path)
+    (stored,) = con.execute("SELECT password_hash FROM users").fetchone()
+    con.close()
+    assert "t=2" in stored
+    with Store(path, password_hasher=stronger) as store:
+        assert store.check_password("alice", "correct horse") is not None
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+
+def test_token_secret_is_not_stored(store: Store, path: Path) -> None:
+    secret = store.create_token("panel-cr4", "chair", ("cr4",))
+    assert secret.startswith("dsh_") and len(secret) > 40
+    assert store.token(secret) == Token("panel-cr4", "chair", ("cr4",), False)
+    store.close()
+    on_disk = file_bytes(path)
+    assert secret.encode() not in on_disk
+    assert hashlib.sha256(secret.encode()).hexdigest().encode() in on_disk  # what is kept
+
+
+def test_revoke_token(store: Store) -> None:
+    secret = store.create_token("panel", "secretariat")
+    other = store.create_token("other", "chair")
+    with pytest.raises(ValueError, match="active"):
+        store.create_token("panel", "chair")
+    assert store.revoke_token("panel")
+    assert store.token(secret) is None
+    assert not store.revoke_token("panel")
+    assert not store.revoke_token("nothing")
+    assert store.token(other) is not None
+    # The name is free again, and the new secret is a different one.
+    renewed = store.create_token("panel", "chair")
+    assert store.token(renewed) == Token("panel", "chair", (), False)
+    assert store.token(secret) is None
+    assert store.tokens() == [
+        Token("panel", "secretariat", (), True),
+        Token("other", "chair", (), False),
+        Token("panel", "chair", (), False),
+    ]
+    assert store.token("dsh_made-up") is None
+    with pytest.raises(ValueError, match="role"):
+        store.create_token("x", "root")
+    with pytest.raises(ValueError, match="empty"):
+        store.create_token("", "chair")
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def test_session_lifecycle(store: Store, path: Path) -> None:
+    store.add_user("alice", "chair", "correct horse")
+    secret, session = store.create_session("alice", T0, 12 * HOUR)
+    assert session.user == "alice"
+    assert (session.created, session.expires) == (T0, T0 + 12 * HOUR)
+    assert session.id_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert len(session.csrf) >= 40 and session.csrf != secret
+    assert store.session(secret, T0) == session
+    assert store.session(secret, T0 + 12 * HOUR - timedelta(microseconds=1)) == session
+    assert store.session(secret, T0 + 12 * HOUR) is None  # expired
+    assert store.session("made-up", T0) is None
+    store.close()
+    assert secret.encode() not in file_bytes(path)
+
+
+def test_revoke_session(store: Store) -> None:
+    store.add_user("alice", "chair", "correct horse")
+    secret, session = store.create_session("alice", T0, HOUR)
+    other, _ = store.create_session("alice", T0, HOUR)
+    assert store.revoke_session(secret) == session
+    assert store.session(secret, T0) is None
+    assert store.revoke_session(secret) is None
+    assert store.session(other, T0) is not None
+
+
+def test_revoke_sessions_of(store: Store) -> None:
+    store.add_user("alice", "chair", "correct horse")
+    store.add_user("bob", "chair", "correct horse")
+    a1, _ = store.create_session("alice", T0, HOUR)
+    a2, _ = store.create_session("alice", T0, HOUR)
+    b1, _ = store.create_session("bob", T0, HOUR)
+    assert store.revoke_sessions_of("alice") == 2
+    assert store.session(a1, T0) is None and store.session(a2, T0) is None
+    assert store.session(b1, T0) is not None
+    assert store.revoke_sessions_of("alice") == 0
+
+
+def test_session_refusals(store: Store) -> None:
+    with pytest.raises(ValueError, match="no user"):
+        store.create_session("ghost", T0, HOUR)
+    store.add_user("alice", "chair", "correct horse")
+    with pytest.raises(ValueError, match="positive"):
+        store.create_session("alice", T0, timedelta(0))
+    with pytest.raises(ValueError, match="naive"):
+        store.create_session("alice", datetime(2023, 12, 13, 15), HOUR)
+    secret, _ = store.create_session("alice", T0, HOUR)
+    with pytest.raises(ValueError, match="naive"):
+        store.session(secret, datetime(2023, 12, 13, 15))
+
+
+# --- audit and throttling ------------------------------------------------------------------
+
+
+def test_audit_events(store: Store) -> None:
+    store.audit("alice", "login", "127.0.0.1", T0)
+    store.audit("token:panel", "POST", "/api/overrides", T0 + HOUR)
+    store.audit("alice", "logout", "", T0 + 2 * HOUR)
+    events = store.audit_events()
+    assert [e[1:] for e in events] == [
+        ("alice", "login", "127.0.0.1"),
+        ("token:panel", "POST", "/api/overrides"),
+        ("alice", "logout", ""),
+    ]
+    assert events[1][0] == T0 + HOUR and events[1][0].tzinfo is not None
+    assert [e[2] for e in store.audit_events("alice")] == ["login", "logout"]
+    assert store.audit_events("nobody") == []
+
+
+def test_login_failures(store: Store) -> None:
+    for minutes in (0, 5, 10):
+        store.record_login_failure("ip:10.0.0.1", T0 + timedelta(minutes=minutes))
+    store.record_login_failure("name:alice", T0)
+    assert store.login_failures("ip:10.0.0.1", T0) == 3
+    assert store.login_failures("ip:10.0.0.1", T0 + timedelta(minutes=5)) == 2
+    assert store.login_failures("ip:10.0.0.1", T0 + timedelta(minutes=11)) == 0
+    store.clear_login_failures("ip:10.0.0.1")
+    assert store.login_failures("ip:10.0.0.1", T0 - HOUR) == 0
+    assert store.login_failures("name:alice", T0 - HOUR) == 1
+
+
+def test_old_login_failures_are_pruned(store: Store) -> None:
+    store.record_login_failure("k", T0)
+    store.record_login_failure("k", T0 + timedelta(days=2))
+    assert store.login_failures("k", T0 - HOUR) == 1
+
+
+def test_reopen_keeps_accounts(path: Path) -> None:
+    with Store(path, password_hasher=CHEAP) as store:
+        store.add_user("alice", "chair", "correct horse", ("cr4",))
+        secret = store.create_token("panel", "chair")
+        cookie, session = store.create_session("alice", T0, HOUR)
+        store.audit("alice", "login", "", T0)
+        store.record_login_failure("ip:1", T0)
+    with Store(path, password_hasher=CHEAP) as store:
+        assert store.check_password("alice", "correct horse") == User("alice", "chair", ("cr4",))
+        assert store.token(secret) is not None
+        assert store.session(cookie, T0) == session
+        assert isinstance(store.session(cookie, T0), Session)
+        assert len(store.audit_events()) == 1
+        assert store.login_failures("ip:1", T0) == 1
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+def test_connection_settings_and_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "dashboard.db"
+    con = open_db(path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert con.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert con.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert con.isolation_level is None
+    con.close()
+    for _ in range(2):  # idempotent
+        con = open_db(path)
+        versions = [v for (v,) in con.execute("SELECT version FROM schema_version")]
+        con.close()
+        assert versions == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_newer_schema_is_refused(path: Path) -> None:
+    open_db(path).close()
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO schema_version VALUES (?)", (len(MIGRATIONS) + 1,))
+    con.commit()
+    con.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        open_db(path)
