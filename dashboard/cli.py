@@ -7,12 +7,16 @@ problem) and exits 1; on bad usage, 2.  Never a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import Store
 
 from .domain.json_format import now_json, programme_json
 from .domain.programme import Programme, ProgrammeError, local_instant
@@ -23,6 +27,10 @@ from .site import read_programme_file
 
 class UsageError(Exception):
     """Bad arguments: exit status 2."""
+
+
+class AuditFailed(Exception):
+    """The override log does not verify: exit status 3."""
 
 
 def read_programme(path: str, timezone: str | None = None) -> Programme:
@@ -76,7 +84,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
         except ValueError:
             raise UsageError(f"--at: {args.at!r} is not an ISO 8601 time") from None
     settings = Settings.load(
-        Path(args.config), host=args.host, port=args.port, start_at=start_at, speed=args.speed
+        Path(args.config),
+        host=args.host,
+        port=args.port,
+        start_at=start_at,
+        speed=args.speed,
+        data_dir=Path(args.data) if args.data else None,
     )
     app = create_app(settings)
     print(f"Serving on http://{settings.host}:{settings.port}/", file=sys.stderr)
@@ -86,6 +99,67 @@ def cmd_serve(args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
     uvicorn.Server(uvicorn_config(app, settings.host, settings.port, args.log_level)).run()
+
+
+def _store(args: argparse.Namespace) -> Store:
+    from .store import Store  # here: reading programmes needs no database
+
+    settings = Settings.load(Path(args.config), data_dir=Path(args.data) if args.data else None)
+    return Store(settings.database)
+
+
+def _rooms_arg(text: str | None) -> tuple[str, ...]:
+    return tuple(r.strip() for r in (text or "").split(",") if r.strip())
+
+
+def cmd_user_add(args: argparse.Namespace) -> None:
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsageError("the passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    store = _store(args)
+    try:
+        user = store.add_user(args.name, args.role, password, _rooms_arg(args.rooms))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"added {user.name} ({user.role})", file=sys.stderr)
+
+
+def cmd_token_create(args: argparse.Namespace) -> None:
+    store = _store(args)
+    try:
+        secret = store.create_token(args.name, args.role, _rooms_arg(args.rooms))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        store.close()
+    print(secret)
+    print("Shown once: store it now. Send it as 'Authorization: Bearer <token>'.", file=sys.stderr)
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> None:
+    store = _store(args)
+    try:
+        if not store.revoke_token(args.name):
+            raise UsageError(f"no active token named {args.name!r}")
+    finally:
+        store.close()
+    print(f"revoked {args.name}", file=sys.stderr)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> None:
+    store = _store(args)
+    try:
+        result = store.verify()
+    finally:
+        store.close()
+    if not result.ok:
+        raise AuditFailed(f"audit chain broken at entry {result.first_bad_seq}: {result.message}")
+    print(f"audit chain ok: {result.checked} overrides verified")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,7 +207,44 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
+    serve.add_argument("--data", metavar="DIR", help="data folder (default: ./data)")
     serve.set_defaults(func=cmd_serve)
+
+    def store_command(parent: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = parent.add_parser(
+            name, help=help_text, description=help_text
+        )
+        sub.add_argument("--config", default=str(DEFAULT_CONFIG_DIR), metavar="DIR")
+        sub.add_argument("--data", metavar="DIR", help="data folder (default: ./data)")
+        return sub
+
+    user = commands.add_parser("user", help="Staff accounts.").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    add = store_command(
+        user, "add", "Add a staff account (password prompted, or one line on stdin)."
+    )
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["chair", "secretariat"])
+    add.add_argument("--rooms", help="comma-separated room ids a chair acts on")
+    add.set_defaults(func=cmd_user_add)
+    token = commands.add_parser("token", help="Bearer tokens for other systems.").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    create = store_command(token, "create", "Create a token; it is printed once.")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=["chair", "secretariat"])
+    create.add_argument("--rooms", help="comma-separated room ids the token acts on")
+    create.set_defaults(func=cmd_token_create)
+    revoke = store_command(token, "revoke", "Revoke a token.")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=cmd_token_revoke)
+    audit = commands.add_parser("audit", help="The override log.").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    store_command(audit, "verify", "Check the hash chain; name the first bad entry.").set_defaults(
+        func=cmd_audit_verify
+    )
     return parser
 
 
@@ -147,6 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"dashboard: {exc}", file=sys.stderr)
         return 2
+    except AuditFailed as exc:
+        print(f"dashboard: {exc}", file=sys.stderr)
+        return 3
     return 0
 
 

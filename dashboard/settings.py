@@ -16,11 +16,13 @@ from .domain.programme import ProgrammeError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
 
 @dataclass(frozen=True)
 class Settings:
     config_dir: Path = DEFAULT_CONFIG_DIR
+    data_dir: Path = DEFAULT_DATA_DIR  # the SQLite database of overrides, users, sessions
     host: str = "127.0.0.1"
     port: int = 8000
     language: str = "en"
@@ -30,6 +32,10 @@ class Settings:
     # The demo clock: start at this instant (None: real time), run `speed` times faster.
     start_at: datetime | None = None
     speed: float = 1.0
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "dashboard.sqlite3"
 
     @classmethod
     def load(cls, config_dir: Path = DEFAULT_CONFIG_DIR, **overrides: Any) -> Settings:
@@ -46,6 +52,7 @@ class Settings:
             "public_url": str,
             "timezone": str,
             "allowed_origins": list,
+            "data_dir": str,
         }
         for key, value in values.items():
             if key not in known:
@@ -58,5 +65,8 @@ class Settings:
             public_url=values.get("public_url", "").rstrip("/"),
             timezone=values.get("timezone") or None,
             allowed_origins=tuple(str(o).rstrip("/") for o in values.get("allowed_origins", [])),
+            data_dir=(config_dir / values["data_dir"])
+            if values.get("data_dir")
+            else DEFAULT_DATA_DIR,
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..domain.overrides import Override
 from ..domain.programme import Programme
 from ..domain.rooms import Room
 from ..domain.timeline import ScreenState, Status
@@ -34,6 +35,7 @@ class RoomView:
     programme: Programme
     state: ScreenState
     version: int
+    overrides: tuple[Override, ...] = ()  # standing overrides of the room, for the console
 
 
 def epoch_ms(instant: datetime) -> int:
@@ -46,6 +48,7 @@ class Renderer:
         language: str,
         templates_dir: Path = TEMPLATES_DIR,
         translations: gettext.NullTranslations | None = None,
+        room_names: dict[str, str] | None = None,
     ) -> None:
         self.language = language
         self.env = Environment(
@@ -68,6 +71,7 @@ class Renderer:
             HTMX=HTMX,
             HTMX_WS=HTMX_WS,
             epoch_ms=epoch_ms,
+            room_names=room_names or {},
         )
 
     def render(self, name: str, **context: Any) -> str:
@@ -82,6 +86,9 @@ class Renderer:
         return self.render("partials/_room_now.html", v=view) + self.render(
             "partials/_room_day.html", v=view
         )
+
+    def console_frame(self, view: RoomView) -> str:
+        return self.render("partials/_console_room.html", v=view)
 
     def card(self, view: RoomView) -> str:
         return self.render("partials/_room_card.html", v=view)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..clock import Clock
+from ..domain.overrides import Override, for_room, standing
 from ..domain.timeline import ScreenState, next_screen_change, screen_state
 from ..site import Site
 from .hub import Hub
@@ -30,6 +31,10 @@ def room_channel(room_id: str) -> str:
     return f"room:{room_id}"
 
 
+def console_channel(room_id: str) -> str:
+    return f"console:{room_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class CachedPage:
     body: bytes
@@ -38,13 +43,21 @@ class CachedPage:
 
 
 class LiveService:
-    def __init__(self, site: Site, clock: Clock, renderer: Renderer, hub: Hub) -> None:
+    def __init__(
+        self,
+        site: Site,
+        clock: Clock,
+        renderer: Renderer,
+        hub: Hub,
+        overrides: Sequence[Override] = (),
+    ) -> None:
         self.site = site
+        self.overrides: list[Override] = list(overrides)  # every override ever made, in order
         self.clock = clock
         self.renderer = renderer
         self.hub = hub
         self.boot = format(int(clock.now().timestamp() * 1000), "x")
-        self._states: dict[str, ScreenState] = {}
+        self._states: dict[str, tuple[ScreenState, tuple[Override, ...]]] = {}
         self._versions: dict[str, int] = {}
         self._cards: dict[str, str] = {}
         self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
@@ -55,35 +68,46 @@ class LiveService:
         now = self.clock.now()
         return max(now, at) if at is not None else now
 
+    def state_at(self, room_id: str, instant: datetime) -> ScreenState:
+        programmes = self.site.programmes
+        return screen_state(programmes[room_id], instant, self.overrides, room_id, programmes)
+
     def refresh(self, room_id: str, at: datetime | None = None) -> bool:
         """Recompute a room's state; publish it if it changed.  True when it did."""
-        programme = self.site.programmes[room_id]
-        state = screen_state(programme, self.instant(at))
-        if self._states.get(room_id) == state:
+        instant = self.instant(at)
+        state = self.state_at(room_id, instant)
+        standing_now = tuple(standing(for_room(self.overrides, room_id), instant))
+        if self._states.get(room_id) == (state, standing_now):
             return False
-        self._states[room_id] = state
+        self._states[room_id] = (state, standing_now)
         version = self._versions[room_id] = self._versions.get(room_id, 0) + 1
         view = self.view(room_id)
         self.hub.publish(display_channel(room_id), version, self.renderer.display_frame(view))
         self.hub.publish(room_channel(room_id), version, self.renderer.room_frame(view))
+        self.hub.publish(console_channel(room_id), version, self.renderer.console_frame(view))
         self._cards[room_id] = self.renderer.card(view)
         overview = "".join(self._cards.get(r.id, "") for r in self.site.rooms)
         self.hub.publish(OVERVIEW, sum(self._versions.values()), overview)
         return True
 
     def next_change(self, room_id: str, at: datetime | None = None) -> datetime | None:
-        return next_screen_change(self.site.programmes[room_id], self.instant(at))
+        programmes = self.site.programmes
+        return next_screen_change(
+            programmes[room_id], self.instant(at), self.overrides, room_id, programmes
+        )
 
     def view(self, room_id: str) -> RoomView:
         if room_id not in self._states:
             self.refresh(room_id)
         room = self.site.room(room_id)
         assert room is not None
+        state, standing_now = self._states[room_id]
         return RoomView(
             room=room,
             programme=self.site.programmes[room_id],
-            state=self._states[room_id],
+            state=state,
             version=self._versions[room_id],
+            overrides=standing_now,
         )
 
     def version(self, room_id: str) -> int:

@@ -18,14 +18,16 @@ from starlette.staticfiles import StaticFiles
 
 from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
+from ..live.desk import OverrideDesk, load_overrides
 from ..live.hub import Hub
 from ..live.render import Renderer
 from ..live.scheduler import RoomScheduler
 from ..live.service import LiveService
 from ..settings import PROJECT_ROOT, Settings
 from ..site import Site, load_site
-from . import api, display, errors, phone, ws
-from .security import SecurityHeadersMiddleware
+from ..store import Store
+from . import api, chair, display, errors, overrides_api, phone, ws
+from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 STATIC_DIR = PROJECT_ROOT / "static"
 
@@ -45,10 +47,12 @@ def make_clock(settings: Settings, site: Site) -> Clock:
 def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     site = load_site(settings)  # a bad programme stops the start here, with its line named
     clock = clock or make_clock(settings, site)
-    renderer = Renderer(settings.language)
+    renderer = Renderer(settings.language, room_names={r.id: r.name for r in site.rooms})
     hub = Hub()
-    live = LiveService(site, clock, renderer, hub)
+    store = Store(settings.database)
+    live = LiveService(site, clock, renderer, hub, load_overrides(store))
     scheduler = RoomScheduler(live)
+    desk = OverrideDesk(live, scheduler, store)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -58,6 +62,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         finally:
             scheduler.shutdown()
             hub.close()
+            store.close()
 
     routes = [
         # Public screens: delegates' phones and the room displays.
@@ -67,6 +72,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         WebSocketRoute("/ws/overview", ws.overview_socket),
         WebSocketRoute("/ws/rooms/{room}", ws.room_socket),
         WebSocketRoute("/ws/display/{room}", ws.display_socket),
+        # The chair's office and the secretariat.
+        Route("/chair", chair.console, name="chair"),
+        Route("/chair/login", chair.login_submit, methods=["POST"]),
+        Route("/chair/logout", chair.logout, methods=["POST"]),
+        Route("/chair/preview", chair.preview, methods=["POST"]),
+        Route("/chair/overrides", chair.send, methods=["POST"]),
+        Route("/chair/overrides/{override}/undo", chair.undo, methods=["POST"]),
+        Route("/chair/history", chair.history),
+        WebSocketRoute("/ws/chair", ws.chair_socket),
+        Route("/api/overrides", overrides_api.post_override, methods=["POST"]),
+        Route("/api/overrides", overrides_api.list_overrides, methods=["GET"]),
         # JSON for other tools.
         Route("/api/rooms", api.rooms),
         Route("/api/rooms/{room}/now", api.room_now),
@@ -79,6 +95,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            Middleware(BodySizeLimitMiddleware),
             Middleware(GZipMiddleware, minimum_size=800),
         ],
         exception_handlers=errors.HANDLERS,
@@ -91,4 +108,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.hub = hub
     app.state.live = live
     app.state.scheduler = scheduler
+    app.state.store = store
+    app.state.desk = desk
+    app.state.staff_sockets = {}  # session hash → open console sockets, closed at logout
     return app

@@ -20,6 +20,7 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 MAX_WS_MESSAGE = 64 * 1024
+MAX_BODY = 64 * 1024
 
 
 class SecurityHeadersMiddleware:
@@ -52,3 +53,55 @@ def origin_allowed(scope: Scope, allowed: tuple[str, ...]) -> bool:
     origin = origin.rstrip("/")
     host = headers.get("host", "")
     return origin in {f"http://{host}", f"https://{host}", *allowed}
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies over ``limit`` bytes with 413, whether the client announced the
+    size (Content-Length) or streams it; uvicorn and Starlette set no limit of their own."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except BodyTooLarge:
+            await _too_large(send)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    body = b'{"error": "request body larger than 64 KiB"}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

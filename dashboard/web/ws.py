@@ -15,7 +15,8 @@ from collections.abc import Callable
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..live.hub import Hub, Subscriber
-from ..live.service import OVERVIEW, display_channel, room_channel
+from ..live.service import OVERVIEW, console_channel, display_channel, room_channel
+from .auth import session_actor
 from .security import MAX_WS_MESSAGE, origin_allowed
 from .views import live
 
@@ -40,27 +41,39 @@ async def _read(websocket: WebSocket) -> None:
             return
 
 
-async def serve_channel(websocket: WebSocket, channel: str) -> None:
+async def serve_channels(
+    websocket: WebSocket, channels: list[str], registry: set[WebSocket] | None = None
+) -> None:
+    """Accept (Origin permitting) and send every new frame of ``channels`` until either side
+    goes.  ``registry``, when given, holds the socket while it is open (so a logout can
+    close a staff member's sockets)."""
     if not origin_allowed(websocket.scope, websocket.app.state.settings.allowed_origins):
         await websocket.close(code=CLOSE_POLICY)
         return
     await websocket.accept()
     hub: Hub = live(websocket).hub
-    subscriber = hub.subscribe(channel)
-    tasks = {
-        asyncio.create_task(_pump(websocket, subscriber)),
-        asyncio.create_task(_read(websocket)),
-    }
+    subscribers = [hub.subscribe(channel) for channel in channels]
+    tasks = {asyncio.create_task(_pump(websocket, s)) for s in subscribers}
+    tasks.add(asyncio.create_task(_read(websocket)))
+    if registry is not None:
+        registry.add(websocket)
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        hub.unsubscribe(subscriber)
+        if registry is not None:
+            registry.discard(websocket)
+        for subscriber in subscribers:
+            hub.unsubscribe(subscriber)
         for task in tasks:
             task.cancel()
         for task in tasks:
             # A peer that vanished makes send/receive raise; that is how connections end.
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task
+
+
+async def serve_channel(websocket: WebSocket, channel: str) -> None:
+    await serve_channels(websocket, [channel])
 
 
 async def _serve_room(websocket: WebSocket, channel_of: Callable[[str], str]) -> None:
@@ -81,3 +94,15 @@ async def room_socket(websocket: WebSocket) -> None:
 
 async def overview_socket(websocket: WebSocket) -> None:
     await serve_channel(websocket, OVERVIEW)
+
+
+async def chair_socket(websocket: WebSocket) -> None:
+    """The console's live view: the rooms the staff member may act on.  Needs a session."""
+    actor = await session_actor(websocket)
+    if actor is None or actor.session is None:
+        await websocket.close(code=CLOSE_POLICY)
+        return
+    allowed = actor.allowed_rooms
+    rooms = [r.id for r in live(websocket).site.rooms if allowed is None or r.id in allowed]
+    registry = websocket.app.state.staff_sockets.setdefault(actor.session.id_hash, set())
+    await serve_channels(websocket, [console_channel(r) for r in rooms], registry)

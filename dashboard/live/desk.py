@@ -1,0 +1,105 @@
+"""The override desk: where a request from the console or the API becomes an override that is
+stored, then shown.
+
+Order matters, for "never lose one": validate (domain) → append to the log and commit (store) →
+apply to the live state and re-plan the room's job (service, scheduler) → acknowledge.  One lock
+serialises submissions, so each is validated against every override before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from ..domain.overrides import Override
+from ..domain.requests import build_override
+from ..store import Store
+from .scheduler import RoomScheduler
+from .service import LiveService
+
+
+@dataclass(frozen=True)
+class Receipt:
+    override: Override
+    seq: int  # position in the append-only log: the version of the override log
+    created: bool  # False when an idempotency key matched an earlier request
+
+
+class OverrideDesk:
+    def __init__(self, service: LiveService, scheduler: RoomScheduler, store: Store) -> None:
+        self.service = service
+        self.scheduler = scheduler
+        self.store = store
+        self._lock = asyncio.Lock()
+
+    def draft(
+        self, body: Mapping[str, Any], author: str, allowed_rooms: frozenset[str] | None
+    ) -> Override:
+        """The override a request would make, without storing it (the console's preview)."""
+        return build_override(
+            body,
+            id="preview",
+            author=author,
+            now=self.service.clock.now(),
+            programmes=self.service.site.programmes,
+            room_names={r.id: r.name for r in self.service.site.rooms},
+            allowed_rooms=allowed_rooms,
+            existing=self.service.overrides,
+        )
+
+    async def submit(
+        self,
+        body: Mapping[str, Any],
+        author: str,
+        allowed_rooms: frozenset[str] | None,
+        idempotency_key: str | None = None,
+    ) -> Receipt:
+        async with self._lock:
+            if idempotency_key:
+                earlier = await run_in_threadpool(
+                    self.store.find_idempotent, author, idempotency_key
+                )
+                if earlier is not None:
+                    return Receipt(Override.from_data(earlier.data), earlier.seq, False)
+            override = build_override(
+                body,
+                id=uuid.uuid4().hex,
+                author=author,
+                now=self.service.clock.now(),
+                programmes=self.service.site.programmes,
+                room_names={r.id: r.name for r in self.service.site.rooms},
+                allowed_rooms=allowed_rooms,
+                existing=self.service.overrides,
+            )
+            stored, created = await run_in_threadpool(
+                self.store.append_override,
+                override.to_data(),
+                author,
+                override.created,
+                idempotency_key,
+            )
+            self.service.overrides.append(override)
+        for room in affected_rooms(override, self.service.overrides):
+            self.scheduler.update(room)
+        return Receipt(override, stored.seq, created)
+
+
+def affected_rooms(override: Override, overrides: list[Override]) -> set[str]:
+    rooms = set(override.rooms)
+    if override.to_room:
+        rooms.add(override.to_room)
+    if override.target:  # clearing a move changes both rooms back
+        target = next((o for o in overrides if o.id == override.target), None)
+        if target is not None:
+            rooms |= set(target.rooms) | ({target.to_room} if target.to_room else set())
+    return rooms
+
+
+def load_overrides(store: Store) -> list[Override]:
+    """Every override in the log, in order: at start-up, all acknowledged ones are in effect."""
+    return [Override.from_data(s.data) for s in store.overrides()]

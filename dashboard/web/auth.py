@@ -1,0 +1,148 @@
+"""Who is asking: staff sessions (the console) and bearer tokens (other systems).
+
+- Sessions are server-side: the cookie holds a random secret whose hash the store keeps, so a
+  logout really ends the session (a copied cookie is refused) and closes its WebSockets.
+- State-changing requests made with a session cookie need the session's CSRF token (htmx sends
+  it as a header) and pass a Fetch-Metadata check; bearer tokens carry no ambient authority and
+  need neither.
+- Login is throttled per account and per address *before* the password hash is computed, and an
+  unknown name gets the same answer as a wrong password.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection, Request
+
+from ..store import Session, Store
+
+SESSION_COOKIE = "dsh_session"
+SESSION_LIFETIME = timedelta(hours=12)
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_MAX_FAILURES_ACCOUNT = 5
+LOGIN_MAX_FAILURES_ADDRESS = 20
+ROLES = ("chair", "secretariat")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated sender: a staff member through the console, or a token."""
+
+    name: str  # "alice", or "token:panel-cr4"
+    role: str
+    rooms: tuple[str, ...]  # for chairs and room-bound tokens; ignored for the secretariat
+    session: Session | None = None
+
+    @property
+    def allowed_rooms(self) -> frozenset[str] | None:
+        """None: every room."""
+        if self.role == "secretariat" and not self.rooms:
+            return None
+        return frozenset(self.rooms)
+
+
+def store_of(conn: HTTPConnection) -> Store:
+    store: Store = conn.app.state.store
+    return store
+
+
+def now_of(conn: HTTPConnection) -> datetime:
+    now: datetime = conn.app.state.clock.now()
+    return now
+
+
+async def session_actor(conn: HTTPConnection) -> Actor | None:
+    secret = conn.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
+    store = store_of(conn)
+    session = await run_in_threadpool(store.session, secret, _real_now())
+    if session is None:
+        return None
+    user = await run_in_threadpool(store.user, session.user)
+    if user is None:
+        return None
+    return Actor(user.name, user.role, user.rooms, session)
+
+
+async def token_actor(conn: HTTPConnection) -> Actor | None:
+    header = conn.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    store = store_of(conn)
+    token = await run_in_threadpool(store.token, secret.strip())
+    if token is None:
+        raise HTTPException(401, "unknown or revoked token")
+    actor = Actor(f"token:{token.name}", token.role, token.rooms)
+    await run_in_threadpool(
+        store.audit, actor.name, conn.scope.get("method", "WS"), conn.url.path, _real_now()
+    )
+    return actor
+
+
+async def require_actor(request: Request, *, changes_state: bool) -> Actor:
+    """The sender of an API or console request, or 401/403.  ``changes_state`` adds the CSRF
+    and Fetch-Metadata checks for cookie sessions."""
+    actor = await token_actor(request)
+    if actor is not None:
+        return actor
+    actor = await session_actor(request)
+    if actor is None:
+        raise HTTPException(401, "log in, or send a bearer token")
+    if changes_state:
+        check_fetch_metadata(request)
+        assert actor.session is not None
+        sent = request.headers.get("x-csrf-token", "")
+        if not sent and "form" in request.headers.get("content-type", ""):
+            sent = str((await request.form()).get("csrf", ""))  # the no-JavaScript fallback
+        if not hmac.compare_digest(sent.encode(), actor.session.csrf.encode()):
+            raise HTTPException(403, "missing or wrong CSRF token")
+    return actor
+
+
+def check_fetch_metadata(request: Request) -> None:
+    """Browsers say where a request comes from; refuse cross-site state changes outright."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise HTTPException(403, "cross-site request refused")
+    origin = request.headers.get("origin")
+    if origin is not None and origin.rstrip("/") not in {
+        f"http://{request.headers.get('host', '')}",
+        f"https://{request.headers.get('host', '')}",
+    }:
+        raise HTTPException(403, "cross-origin request refused")
+
+
+def client_address(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else "unknown"
+
+
+async def login(request: Request, name: str, password: str) -> tuple[str, Session] | None:
+    """A new session for right credentials; None for wrong ones.  Raises 429 when throttled."""
+    store = store_of(request)
+    now = _real_now()
+    keys = (f"user:{name.lower()}", f"addr:{client_address(request)}")
+    limits = (LOGIN_MAX_FAILURES_ACCOUNT, LOGIN_MAX_FAILURES_ADDRESS)
+    for key, limit in zip(keys, limits, strict=True):
+        if await run_in_threadpool(store.login_failures, key, now - LOGIN_WINDOW) >= limit:
+            raise HTTPException(429, "too many failed attempts; try again in 15 minutes")
+    user = await run_in_threadpool(store.check_password, name, password)
+    if user is None:
+        for key in keys:
+            await run_in_threadpool(store.record_login_failure, key, now)
+        await run_in_threadpool(store.audit, name, "login-failed", client_address(request), now)
+        return None
+    await run_in_threadpool(store.clear_login_failures, keys[0])
+    await run_in_threadpool(store.audit, user.name, "login", client_address(request), now)
+    return await run_in_threadpool(store.create_session, user.name, now, SESSION_LIFETIME)
+
+
+def _real_now() -> datetime:
+    # Sessions and throttling run on real time, not the demo clock of --at/--speed.
+    return datetime.now(UTC)

@@ -1,0 +1,81 @@
+"""``/api/overrides``: overrides for other systems (a chair's button panel, the secretariat's
+tools).  The console calls the same desk, so both follow one set of rules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from ..domain.overrides import OverrideError, for_room, standing
+from ..live.desk import OverrideDesk
+from .auth import Actor, require_actor
+from .views import live
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def desk_of(request: Request) -> OverrideDesk:
+    desk: OverrideDesk = request.app.state.desk
+    return desk
+
+
+async def read_json(request: Request) -> Any:
+    if "application/json" not in request.headers.get("content-type", ""):
+        raise HTTPException(400, "send the override as JSON (Content-Type: application/json)")
+    try:
+        return json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, f"the body is not valid JSON: {exc}") from None
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise HTTPException(400, f"Idempotency-Key: 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    return key
+
+
+def check_staff(actor: Actor) -> None:
+    if actor.role not in ("chair", "secretariat"):
+        raise HTTPException(403, "only the chair's office and the secretariat send overrides")
+
+
+async def post_override(request: Request) -> JSONResponse:
+    actor = await require_actor(request, changes_state=True)
+    check_staff(actor)
+    key = idempotency_key(request)
+    body = await read_json(request)
+    try:
+        receipt = await desk_of(request).submit(body, actor.name, actor.allowed_rooms, key)
+    except OverrideError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+    return JSONResponse(
+        {"id": receipt.override.id, "version": receipt.seq},
+        status_code=201,  # a retry gets the first answer, status included
+    )
+
+
+async def list_overrides(request: Request) -> JSONResponse:
+    actor = await require_actor(request, changes_state=False)
+    check_staff(actor)
+    service = live(request)
+    room = request.query_params.get("room", "")
+    if service.site.room(room) is None:
+        raise HTTPException(404, f"no room {room!r}")
+    allowed = actor.allowed_rooms
+    if allowed is not None and room not in allowed:
+        raise HTTPException(403, f"you may not see room {room!r}")
+    mine = for_room(service.overrides, room)
+    now = service.clock.now()
+    shown = mine if request.query_params.get("all") == "1" else standing(mine, now)
+    in_force = {o.id for o in standing(mine, now)}
+    return JSONResponse(
+        {
+            "room": room,
+            "overrides": [{**o.to_data(), "in_force": o.id in in_force} for o in shown],
+        }
+    )
