@@ -71,7 +71,8 @@ def make_config(
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Start servers: ``start_server(at="2023-12-13T14:59:58", speed=1, config=folder)``.
+    """Start servers: ``start_server(at="2023-12-13T14:59:58", speed=1, config=folder,
+    data=folder)``.
     Each is stopped (SIGTERM, then SIGKILL) when the test ends."""
     servers: list[Server] = []
 
@@ -80,6 +81,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         speed: float | None = None,
         config: Path | None = None,
         port: int | None = None,
+        data: Path | None = None,
     ) -> Server:
         config = config or make_config(tmp_path / f"config{len(servers)}")
         port = port or free_port()
@@ -95,6 +97,9 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
             str(config),
             "--log-level",
             "warning",
+            # Each server its own database unless the test shares one (restarts).
+            "--data",
+            str(data or tmp_path / f"data{len(servers)}"),
         ]
         if at:
             args += ["--at", at]
