@@ -8,6 +8,7 @@ its name, since programme and override texts come from outside.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ class RoomView:
     state: ScreenState
     version: int
     overrides: tuple[Override, ...] = ()  # standing overrides of the room, for the console
+    since: datetime | None = None  # the instant this state took effect
 
 
 def epoch_ms(instant: datetime) -> int:
@@ -79,8 +81,12 @@ class Renderer:
 
     # One method a channel: what a message on that channel holds (top-level elements with ids,
     # which htmx's ws extension swaps out of band).
-    def display_frame(self, view: RoomView) -> str:
-        return self.render("partials/_display_now.html", v=view)
+    def display_frame(self, view: RoomView, coming: Sequence[RoomView] = ()) -> str:
+        """The display's state, and the states still to come today, each with its instant, so
+        the page flips by itself at the boundary, connected or not."""
+        return self.render("partials/_display_now.html", v=view) + self.render(
+            "partials/_display_timeline.html", coming=coming
+        )
 
     def room_frame(self, view: RoomView) -> str:
         return self.render("partials/_room_now.html", v=view) + self.render(

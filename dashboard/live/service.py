@@ -10,17 +10,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ..clock import Clock
 from ..domain.overrides import Override, for_room, standing
-from ..domain.timeline import ScreenState, next_screen_change, screen_state
+from ..domain.timeline import ScreenState, next_screen_change, screen_state, start_of_next_day
 from ..site import Site
 from .hub import Hub
 from .render import Renderer, RoomView
 
 OVERVIEW = "overview"
+MAX_COMING = 24  # states sent ahead to displays: a day has a handful of changes
 
 
 def display_channel(room_id: str) -> str:
@@ -59,6 +60,7 @@ class LiveService:
         self.boot = format(int(clock.now().timestamp() * 1000), "x")
         self._states: dict[str, tuple[ScreenState, tuple[Override, ...]]] = {}
         self._versions: dict[str, int] = {}
+        self._since: dict[str, datetime] = {}
         self._cards: dict[str, str] = {}
         self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
 
@@ -80,9 +82,13 @@ class LiveService:
         if self._states.get(room_id) == (state, standing_now):
             return False
         self._states[room_id] = (state, standing_now)
+        self._since[room_id] = instant
         version = self._versions[room_id] = self._versions.get(room_id, 0) + 1
         view = self.view(room_id)
-        self.hub.publish(display_channel(room_id), version, self.renderer.display_frame(view))
+        coming = self.coming_today(room_id, instant)
+        self.hub.publish(
+            display_channel(room_id), version, self.renderer.display_frame(view, coming)
+        )
         self.hub.publish(room_channel(room_id), version, self.renderer.room_frame(view))
         self.hub.publish(console_channel(room_id), version, self.renderer.console_frame(view))
         self._cards[room_id] = self.renderer.card(view)
@@ -108,7 +114,20 @@ class LiveService:
             state=state,
             version=self._versions[room_id],
             overrides=standing_now,
+            since=self._since[room_id],
         )
+
+    def coming_today(self, room_id: str, instant: datetime) -> list[RoomView]:
+        """The room's states from each coming change until the end of the venue's day, as
+        known now (overrides that expire today included)."""
+        view = self.view(room_id)
+        end_of_day = start_of_next_day(view.programme, instant)
+        coming: list[RoomView] = []
+        at = self.next_change(room_id, instant)
+        while at is not None and at <= end_of_day and len(coming) < MAX_COMING:
+            coming.append(replace(view, state=self.state_at(room_id, at), since=at))
+            at = self.next_change(room_id, at)
+        return coming
 
     def version(self, room_id: str) -> int:
         return self.view(room_id).version

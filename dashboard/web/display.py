@@ -20,5 +20,7 @@ async def display_page(request: Request) -> HTMLResponse:
     qr = segno.make(url, error="m").svg_inline(
         scale=6, dark="#000000", light="#ffffff", omitsize=True
     )
-    html = live(request).renderer.render("display.html", v=view, qr_svg=qr, phone_url=url)
+    service = live(request)
+    coming = service.coming_today(view.room.id, service.clock.now())
+    html = service.renderer.render("display.html", v=view, coming=coming, qr_svg=qr, phone_url=url)
     return HTMLResponse(html, headers={"cache-control": "no-store"})

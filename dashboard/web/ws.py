@@ -24,8 +24,21 @@ CLOSE_POLICY = 1008  # policy violation: bad origin, unknown room
 CLOSE_TOO_BIG = 1009
 
 
+HEARTBEAT_SECONDS = 15.0
+# Browsers send no keepalive of their own: a page that hears nothing for two heartbeats knows
+# its link is dead and reconnects.  The element is swapped into the page's own #heartbeat.
+HEARTBEAT_FRAME = '<div id="heartbeat" hidden></div>'
+
+
 async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
-    while (frame := await subscriber.next()) is not None:
+    while True:
+        try:
+            frame = await asyncio.wait_for(subscriber.next(), HEARTBEAT_SECONDS)
+        except TimeoutError:
+            await websocket.send_text(HEARTBEAT_FRAME)
+            continue
+        if frame is None:
+            return
         await websocket.send_text(frame.text)
 
 

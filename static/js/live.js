@@ -1,0 +1,120 @@
+// Keeping a screen live: reconnects, a heartbeat watchdog, the offline mark, and the local
+// timeline that flips a display at each boundary by itself.
+//
+// htmx's ws extension reconnects only after close codes 1006, 1011, 1012 and 1013; a screen
+// must come back after any close (1000 and 1001 included) and after a silent drop.  So every
+// socket htmx creates is wrapped: whatever ended it, the extension is told 1006 and reconnects,
+// with capped full-jitter backoff.  On reconnect the server first sends the full current state.
+(function () {
+  "use strict";
+
+  var HEARTBEAT_TIMEOUT = 35000; // the server sends something at least every 15 s
+  var BACKOFF_CAP = 30000;
+  var UNCONFIRMED_AFTER = 10 * 60 * 1000; // offline this long: say it is the printed programme
+
+  var state = { socket: null, lastMessage: Date.now(), offlineSince: null, closes: 0 };
+  window.dashboardLive = state;
+
+  function venueNow() {
+    return window.dashboardClock ? window.dashboardClock.now() : Date.now();
+  }
+
+  if (window.htmx) {
+    htmx.config.wsReconnectDelay = function (retryCount) {
+      return Math.random() * Math.min(BACKOFF_CAP, 1000 * Math.pow(2, retryCount));
+    };
+    var create = htmx.createWebSocket;
+    if (create) {
+      htmx.createWebSocket = function (url) {
+        var socket = create(url);
+        var handler = null;
+        var reported = false;
+        // The extension sets socket.onclose; keep its handler and call it ourselves.
+        Object.defineProperty(socket, "onclose", {
+          configurable: true,
+          get: function () { return handler; },
+          set: function (fn) { handler = fn; },
+        });
+        function closed(event) {
+          if (reported) return;
+          reported = true;
+          state.closes += 1;
+          markOffline();
+          if (handler) handler({ code: 1006, reason: "reconnect", wasClean: false, original: event });
+        }
+        socket.addEventListener("close", closed);
+        socket.addEventListener("open", function () { state.lastMessage = Date.now(); });
+        socket.addEventListener("message", function () {
+          state.lastMessage = Date.now();
+          markOnline();
+        });
+        socket.dashboardGiveUp = function () { // a dead link: do not wait for TCP to notice
+          try { socket.close(); } catch (e) { /* already closing */ }
+          closed({ code: 4000, reason: "heartbeat timeout" });
+        };
+        state.socket = socket;
+        return socket;
+      };
+    }
+  }
+
+  function connectionMark() {
+    return document.querySelector(".connection");
+  }
+
+  function markOffline() {
+    if (state.offlineSince === null) state.offlineSince = { venue: venueNow(), real: Date.now() };
+    document.documentElement.dataset.connection = "offline";
+    renderMark();
+  }
+
+  function markOnline() {
+    state.offlineSince = null;
+    document.documentElement.dataset.connection = "online";
+    var mark = connectionMark();
+    if (mark) mark.hidden = true;
+  }
+
+  function renderMark() {
+    var mark = connectionMark();
+    if (!mark || state.offlineSince === null) return;
+    var zone = document.body.dataset.timezone;
+    var time = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit" })
+      .format(new Date(state.offlineSince.venue));
+    var text = mark.dataset.offlineSince.replace("{time}", time);
+    if (Date.now() - state.offlineSince.real > UNCONFIRMED_AFTER) {
+      text += " · " + mark.dataset.unconfirmed;
+      document.documentElement.dataset.connection = "unconfirmed";
+    }
+    if (mark.textContent !== text) mark.textContent = text;
+    mark.hidden = false;
+  }
+
+  // The display's local timeline: the newest state whose instant has come replaces the one shown.
+  function flip() {
+    var shown = document.getElementById("display-now");
+    var timeline = document.getElementById("display-timeline");
+    if (!shown || !timeline) return;
+    var now = venueNow();
+    var from = Number(shown.dataset.from || 0);
+    var due = null;
+    timeline.querySelectorAll("template[data-at]").forEach(function (t) {
+      var at = Number(t.dataset.at);
+      if (at <= now && at > from && (due === null || at > Number(due.dataset.at))) due = t;
+    });
+    if (due === null) return;
+    var next = due.content.firstElementChild;
+    if (next) shown.replaceWith(document.importNode(next, true));
+  }
+
+  function watchdog() {
+    var socket = state.socket;
+    if (socket && socket.readyState === 1 && Date.now() - state.lastMessage > HEARTBEAT_TIMEOUT) {
+      socket.dashboardGiveUp();
+    }
+    if (state.offlineSince !== null) renderMark();
+  }
+
+  setInterval(flip, 250);
+  setInterval(watchdog, 1000);
+})();
