@@ -70,6 +70,12 @@ class LiveService:
         now = self.clock.now()
         return max(now, at) if at is not None else now
 
+    def replace_site(self, site: Site) -> None:
+        """Publish revised programmes: one assignment, so no render mixes old and new."""
+        self.site = site
+        self._states.clear()  # every room re-renders on its next refresh
+        self._pages.clear()
+
     def state_at(self, room_id: str, instant: datetime) -> ScreenState:
         programmes = self.site.programmes
         return screen_state(programmes[room_id], instant, self.overrides, room_id, programmes)

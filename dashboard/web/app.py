@@ -6,6 +6,9 @@ nothing happens at import.  Routes are declared in one list, grouped by audience
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -20,6 +23,7 @@ from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
 from ..live.desk import OverrideDesk, load_overrides
 from ..live.hub import Hub
+from ..live.reload import WATCH_SECONDS, Reloader
 from ..live.render import Renderer
 from ..live.scheduler import RoomScheduler
 from ..live.service import LiveService
@@ -53,10 +57,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     live = LiveService(site, clock, renderer, hub, load_overrides(store))
     scheduler = RoomScheduler(live)
     desk = OverrideDesk(live, scheduler, store)
+    reloader = Reloader(settings, live, scheduler)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         scheduler.start()
+        scheduler.scheduler.add_job(
+            reloader.watch, "interval", seconds=WATCH_SECONDS, id="watch-config"
+        )
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            # `dashboard reload` without the API: kill -HUP <pid> (main thread only).
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload)
         try:
             yield
         finally:
@@ -87,6 +98,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/rooms", api.rooms),
         Route("/api/rooms/{room}/now", api.room_now),
         Route("/api/programme", api.programme),
+        Route("/api/programme/reload", overrides_api.reload_programme, methods=["POST"]),
         Route("/api/time", api.server_time),
         Route("/healthz", api.healthz),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -110,5 +122,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.scheduler = scheduler
     app.state.store = store
     app.state.desk = desk
+    app.state.reloader = reloader
     app.state.staff_sockets = {}  # session hash → open console sockets, closed at logout
     return app

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 
 from ..domain.overrides import OverrideError, for_room, standing
 from ..live.desk import OverrideDesk
+from ..live.reload import Reloader
 from .auth import Actor, require_actor
 from .views import live
 
@@ -77,5 +78,33 @@ async def list_overrides(request: Request) -> JSONResponse:
         {
             "room": room,
             "overrides": [{**o.to_data(), "in_force": o.id in in_force} for o in shown],
+        }
+    )
+
+
+async def reload_programme(request: Request) -> JSONResponse:
+    """Read the config folder again.  ``?dry_run=1`` only compares (what would change, which
+    overrides would lose their slot); otherwise the revision is published to every screen."""
+    actor = await require_actor(request, changes_state=True)
+    if actor.role != "secretariat" or actor.allowed_rooms is not None:
+        raise HTTPException(403, "only the secretariat publishes programmes")
+    reloader: Reloader = request.app.state.reloader
+    dry = request.query_params.get("dry_run") == "1"
+    result = reloader.check() if dry else reloader.reload()
+    if not result.ok:
+        return JSONResponse({"error": result.error}, status_code=400)
+    return JSONResponse(
+        {
+            "published": not dry,
+            "rooms": {
+                room: {
+                    "added": [s.id for s in d.added],
+                    "removed": [s.id for s in d.removed],
+                    "moved": [[m.before.id, m.after.id] for m in d.moved],
+                    "changed": [s.id for s in d.changed],
+                }
+                for room, d in result.diffs.items()
+            },
+            "orphaned_overrides": [o.id for o in result.orphans],
         }
     )
