@@ -8,6 +8,7 @@ instant and runs N times faster than real time.  The scheduler needs the other d
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -48,8 +49,8 @@ class ShiftedClock:
     ) -> None:
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        if not 0 < speed < math.inf:  # nan and inf too
+            raise ValueError("speed must be positive and finite")
         self.start = start.astimezone(UTC)
         self.speed = speed
         self._monotonic = monotonic

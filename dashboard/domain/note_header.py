@@ -53,6 +53,9 @@ _VENUE_LINE_RE = re.compile(
 )
 
 _ORDINALS = (
+    "(?:Twenty|Thirty|Forty|Fifty|Sixty|Seventy|Eighty|Ninety)-"
+    "(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|"
+    "Thirtieth|Fortieth|Fiftieth|Sixtieth|Seventieth|Eightieth|Ninetieth|"
     "First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Twelfth|"
     "Thirteenth|Fourteenth|Fifteenth|Sixteenth|Seventeenth|Eighteenth|Nineteenth|Twentieth|"
     r"Resumed|Organizational|Special|Substantive|\d+(?:st|nd|rd|th)"
@@ -75,7 +78,12 @@ class Header:
 
 
 def month_number(name: str) -> int:
-    return MONTHS[name.lower().rstrip(".")]
+    key = name.rstrip(".")
+    if (number := MONTHS.get(key.lower())) is not None:
+        return number
+    # MONTH matches case-insensitively, and so lets "\u017f" stand for "s" or "\u0131" for "i"
+    # ("Augu\u017ft"), which lower() leaves alone: look the name up the way it was matched.
+    return next(n for k, n in MONTHS.items() if re.fullmatch(k, key, re.IGNORECASE))
 
 
 def make_date(year: int, month: int, day: int, source: str, line: int) -> date:

@@ -124,10 +124,11 @@ def plan_room(
             banners.append(Banner(o.id, o.text, o.priority, o.expires))
             continue
         target = o.slot_in(room)
-        p = planned.get(target) if target else None
-        if p is None:
+        key = _key(planned, target) if target else None
+        p = planned.get(key) if key else None
+        if key is None or p is None:
             continue  # the slot is gone from a revised programme; the console flags it
-        planned[p.id] = _apply(o, p)
+        planned[key] = _apply(o, p)
         if o.kind is OverrideKind.LATE and o.shift_rest and o.minutes:
             shift = timedelta(minutes=o.minutes)
             for key, other in planned.items():
@@ -141,6 +142,16 @@ def plan_room(
     return RoomPlan(ordered, tuple(banners))
 
 
+def _key(planned: Mapping[str, Planned], slot_id: str) -> str:
+    """Where a slot id is in the plan: the room's own slot, or a slot moved here (keyed by its
+    source room), which is what a later override in this room acts on."""
+    own = planned.get(slot_id)
+    if own is not None and own.takes_place:
+        return slot_id
+    moved = (k for k, p in planned.items() if p.moved_from is not None and p.id == slot_id)
+    return next(moved, slot_id)
+
+
 def _apply(o: Override, p: Planned) -> Planned:
     kind = o.kind
     if kind is OverrideKind.LATE:
@@ -150,7 +161,7 @@ def _apply(o: Override, p: Planned) -> Planned:
     if kind is OverrideKind.EXTEND and o.until is not None:
         return replace(p, end=o.until)
     if kind is OverrideKind.END:
-        return replace(p, end=max(o.effective, p.start), suspended=False)
+        return replace(p, end=min(p.end, max(o.effective, p.start)), suspended=False)
     if kind is OverrideKind.SUSPEND:
         return replace(p, suspended=True, resume_at=o.until)
     if kind is OverrideKind.RESUME:

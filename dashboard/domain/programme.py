@@ -71,7 +71,7 @@ class Slot:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("slot times must be timezone-aware")
-        if not self.start < self.end:
+        if not _utc(self.start) < _utc(self.end):
             raise ValueError("a slot must end after it starts")
         if self.kind not in SLOT_KINDS:
             raise ValueError(f"unknown slot kind {self.kind!r}")
@@ -86,7 +86,8 @@ class Slot:
         return self.start.date()
 
     def contains(self, instant: datetime) -> bool:
-        return self.start <= instant < self.end
+        _require_aware(instant)
+        return _utc(self.start) <= _utc(instant) < _utc(self.end)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class Programme:
         # Slots keep the venue's offset, so that their wall-clock fields read as the venue's.
         local = [
             replace(s, start=s.start.astimezone(self.tz), end=s.end.astimezone(self.tz))
-            for s in sorted(self.slots, key=lambda s: s.start)
+            for s in sorted(self.slots, key=lambda s: _utc(s.start))
         ]
         object.__setattr__(self, "slots", tuple(local))
 
@@ -116,13 +117,15 @@ class Programme:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    # Kept in UTC, and instants are compared in UTC: datetimes that share a tzinfo compare as
+    # wall clocks, which is wrong in the repeated hour of an autumn night.
     @cached_property
     def _starts(self) -> list[datetime]:
-        return [s.start for s in self.slots]
+        return [_utc(s.start) for s in self.slots]
 
     @cached_property
     def _boundaries(self) -> list[datetime]:
-        return sorted({t for s in self.slots for t in (s.start, s.end)})
+        return sorted({_utc(t) for s in self.slots for t in (s.start, s.end)})
 
     def days(self) -> Iterator[date]:
         """Every calendar day of the session, in the venue's calendar."""
@@ -135,7 +138,7 @@ class Programme:
         """The slot in progress at ``instant`` (half-open: an end instant belongs to no slot
         unless another slot starts then)."""
         _require_aware(instant)
-        i = bisect.bisect_right(self._starts, instant) - 1
+        i = bisect.bisect_right(self._starts, _utc(instant)) - 1
         if i >= 0 and self.slots[i].contains(instant):
             return self.slots[i]
         return None
@@ -143,7 +146,7 @@ class Programme:
     def next_slot(self, instant: datetime) -> Slot | None:
         """The first slot that starts strictly after ``instant``."""
         _require_aware(instant)
-        i = bisect.bisect_right(self._starts, instant)
+        i = bisect.bisect_right(self._starts, _utc(instant))
         return self.slots[i] if i < len(self.slots) else None
 
     def slots_on(self, day: date) -> tuple[Slot, ...]:
@@ -154,8 +157,8 @@ class Programme:
         """The first instant after ``instant`` at which ``slot_at`` or ``next_slot`` may give a
         different answer: the next slot start or end.  None once the programme is over."""
         _require_aware(instant)
-        i = bisect.bisect_right(self._boundaries, instant)
-        return self._boundaries[i] if i < len(self._boundaries) else None
+        i = bisect.bisect_right(self._boundaries, _utc(instant))
+        return self._boundaries[i].astimezone(self.tz) if i < len(self._boundaries) else None
 
     def footnotes(self) -> tuple[Footnote, ...]:
         """Every footnote once, in the order the slots first cite them."""
@@ -173,7 +176,7 @@ def first_overlap(slots: Sequence[Slot]) -> tuple[int, int] | None:
     """The first pair (i, j), i < j, of slots that share an instant, in the given order."""
     for j, slot in enumerate(slots):
         for i in range(j):
-            if slot.start < slots[i].end and slots[i].start < slot.end:
+            if _utc(slot.start) < _utc(slots[i].end) and _utc(slots[i].start) < _utc(slot.end):
                 return i, j
     return None
 
@@ -185,9 +188,17 @@ def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     spring-forward night); a repeated one (autumn) is its first occurrence.
     """
     instant = datetime.combine(day, at, tzinfo=tz)
-    if instant.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != instant.replace(tzinfo=None):
+    try:
+        back = instant.astimezone(UTC).astimezone(tz)
+    except OverflowError:  # 1 January of year 1, or 31 December 9999, beyond UTC's calendar
+        raise ValueError(f"{at:%H:%M} on {day.isoformat()} is out of range") from None
+    if back.replace(tzinfo=None) != instant.replace(tzinfo=None):
         raise ValueError(f"{at:%H:%M} on {day:%d %B %Y} does not exist in {tz.key}")
     return instant
+
+
+def _utc(instant: datetime) -> datetime:
+    return instant.astimezone(UTC)
 
 
 def _require_aware(instant: datetime) -> None:

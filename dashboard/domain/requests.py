@@ -87,6 +87,8 @@ def build_override(
     }
     if values["expires"] is not None and values["expires"] <= now:
         raise OverrideError("expires", "is in the past")
+    if values["expires"] is not None and values["expires"] <= effective:
+        raise OverrideError("expires", "is before the override takes effect")
     if kind is OverrideKind.CLEAR:
         values["target"] = _target(body, existing, now, allowed_rooms)
     elif kind is OverrideKind.ANNOUNCE:
@@ -98,11 +100,19 @@ def build_override(
         values["priority"] = priority
     else:
         _kind_fields(kind, body, rooms, programmes, values)
+        to_room = values.get("to_room")
+        if to_room and allowed_rooms is not None and to_room not in allowed_rooms:
+            raise NotAllowed("to_room", f"you may not act on room {values['to_room']!r}")
     slots: tuple[tuple[str, str], ...] = ()
     if kind in SLOT_KINDS:
         slots = tuple(
-            (room, _slot(kind, body, room, programmes, room_names, existing, effective, values).id)
-            for room in rooms
+            sorted(  # as ``Override.from_data`` reads them back: a stored override is equal
+                (
+                    room,
+                    _slot(kind, body, room, programmes, room_names, existing, effective, values).id,
+                )
+                for room in rooms
+            )
         )
     return Override(
         id=id,
@@ -264,7 +274,7 @@ def _slot(
     late = timedelta(minutes=values.get("minutes") or 0)
     if kind is OverrideKind.LATE and chosen.scheduled_start + late >= chosen.end:
         raise OverrideError("minutes", "the meeting would start after its end")
-    if kind is OverrideKind.END and effective < chosen.start:
+    if kind is OverrideKind.END and effective <= chosen.start:
         raise OverrideError("effective", "is before the meeting's start")
     if kind is OverrideKind.MOVE:
         target = plan_room(values["to_room"], programmes, existing, effective)
@@ -277,5 +287,6 @@ def _slot(
             None,
         )
         if clash is not None:
-            raise OverrideError("to_room", f"{names.get(values['to_room'])} is in use then")
+            to_room = values["to_room"]
+            raise OverrideError("to_room", f"{names.get(to_room, to_room)} is in use then")
     return chosen

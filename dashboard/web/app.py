@@ -31,6 +31,7 @@ from ..settings import PROJECT_ROOT, Settings
 from ..site import Site, load_site
 from ..store import Store
 from . import api, chair, display, errors, overrides_api, phone, ws
+from .auth import LoginGate
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -123,5 +124,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.store = store
     app.state.desk = desk
     app.state.reloader = reloader
+    app.state.login_gate = LoginGate()  # login attempts under way, for throttling
     app.state.staff_sockets = {}  # session hash → open console sockets, closed at logout
     return app

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -123,21 +124,56 @@ def client_address(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else "unknown"
 
 
+class LoginGate:
+    """Login attempts under way, per throttling key.  An attempt counts against its keys from
+    the moment it passes the check until its failure is recorded, so a burst of parallel
+    attempts cannot all pass the check before any of them has failed."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()  # held only to count and record, never while hashing
+        self.pending: dict[str, int] = {}
+
+    def begin(self, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            self.pending[key] = self.pending.get(key, 0) + 1
+
+    def end(self, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            left = self.pending.get(key, 0) - 1
+            if left > 0:
+                self.pending[key] = left
+            else:
+                self.pending.pop(key, None)
+
+
 async def login(request: Request, name: str, password: str) -> tuple[str, Session] | None:
     """A new session for right credentials; None for wrong ones.  Raises 429 when throttled."""
     store = store_of(request)
+    gate: LoginGate = request.app.state.login_gate
     now = _real_now()
     keys = (f"user:{name.lower()}", f"addr:{client_address(request)}")
     limits = (LOGIN_MAX_FAILURES_ACCOUNT, LOGIN_MAX_FAILURES_ADDRESS)
-    for key, limit in zip(keys, limits, strict=True):
-        if await run_in_threadpool(store.login_failures, key, now - LOGIN_WINDOW) >= limit:
-            raise HTTPException(429, "too many failed attempts; try again in 15 minutes")
-    user = await run_in_threadpool(store.check_password, name, password)
+    async with gate.lock:
+        for key, limit in zip(keys, limits, strict=True):
+            failures = await run_in_threadpool(store.login_failures, key, now - LOGIN_WINDOW)
+            if failures + gate.pending.get(key, 0) >= limit:
+                raise HTTPException(429, "too many failed attempts; try again in 15 minutes")
+        gate.begin(keys)
+    try:
+        user = await run_in_threadpool(store.check_password, name, password)
+    except BaseException:
+        gate.end(keys)
+        raise
     if user is None:
-        for key in keys:
-            await run_in_threadpool(store.record_login_failure, key, now)
+        async with gate.lock:
+            try:
+                for key in keys:
+                    await run_in_threadpool(store.record_login_failure, key, now)
+            finally:
+                gate.end(keys)
         await run_in_threadpool(store.audit, name, "login-failed", client_address(request), now)
         return None
+    gate.end(keys)
     await run_in_threadpool(store.clear_login_failures, keys[0])
     await run_in_threadpool(store.audit, user.name, "login", client_address(request), now)
     return await run_in_threadpool(store.create_session, user.name, now, SESSION_LIFETIME)

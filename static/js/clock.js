@@ -54,6 +54,7 @@
   }
 
   function tick() {
+    if (!tried) return; // before the first measurement, now() is only the device's clock
     var t = now();
     var date = new Date(t);
     document.querySelectorAll("[data-clock=time]").forEach(function (el) {
@@ -70,8 +71,13 @@
     });
   }
 
-  window.dashboardClock = { now: now, measure: measure };
-  measure().then(tick);
+  // tried: the first measurement is done (if it failed, the device's clock is all there is).
+  var tried = false;
+  function ready() { return tried; }
+  function start() { tried = true; tick(); }
+
+  window.dashboardClock = { now: now, measure: measure, ready: ready };
+  measure().then(start, start);
   setInterval(tick, 250);
   setInterval(measure, 5 * 60 * 1000);
 })();

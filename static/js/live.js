@@ -95,6 +95,8 @@
     var shown = document.getElementById("display-now");
     var timeline = document.getElementById("display-timeline");
     if (!shown || !timeline) return;
+    // Not before the page knows the server's clock: by the device's, any state may look due.
+    if (window.dashboardClock && !window.dashboardClock.ready()) return;
     var now = venueNow();
     var from = Number(shown.dataset.from || 0);
     var due = null;
