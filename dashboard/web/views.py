@@ -26,9 +26,23 @@ def cached_response(request: Request, page: CachedPage) -> Response:
     """200 with the page (gzipped when the client takes it), or 304 when the client's copy is
     still the current version."""
     headers = {"etag": page.etag, "cache-control": "no-cache", "vary": "Accept-Encoding"}
-    if page.etag in request.headers.get("if-none-match", ""):
+    if_none_match = request.headers.get("if-none-match", "")
+    if if_none_match.strip() == "*" or page.etag in if_none_match:
         return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
         headers["content-encoding"] = "gzip"
         return Response(page.gzipped, media_type="text/html; charset=utf-8", headers=headers)
     return Response(page.body, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def accepts_gzip(header: str) -> bool:
+    """``gzip`` listed in Accept-Encoding with a non-zero quality (``gzip;q=0`` refuses it)."""
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=")
+            try:
+                return not params or float(q) > 0
+            except ValueError:
+                return False
+    return False
