@@ -65,7 +65,9 @@ def _rendered_pages() -> tuple[list[str], set[str]]:
         instant = datetime.fromisoformat(at).replace(tzinfo=NY)
         view = RoomView(room, programme, screen_state(programme, instant), 1)
         pages.append(
-            renderer.render("display.html", v=view, coming=[], qr_svg="", phone_url="http://x/")
+            renderer.render(
+                "display.html", v=view, coming=[], qr_svg="", phone_url="http://x/", screen=""
+            )
         )
         pages.append(renderer.render("room.html", v=view))
         pages.append(renderer.render("overview.html", views=[view]))

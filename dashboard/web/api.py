@@ -51,10 +51,15 @@ async def server_time(request: Request) -> JSONResponse:
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """Live (this answers) and ready (the scheduler runs: screens will change on time), with
+    the connected screens and phones per room.  503 when not ready."""
     service = live(request)
+    ready = bool(request.app.state.scheduler.scheduler.running)
     return JSONResponse(
         {
-            "status": "ok",
+            "status": "ok" if ready else "starting",
+            "live": True,
+            "ready": ready,
             "rooms": {
                 room.id: {
                     "version": service.version(room.id),
@@ -63,5 +68,6 @@ async def healthz(request: Request) -> JSONResponse:
                 }
                 for room in service.site.rooms
             },
-        }
+        },
+        status_code=200 if ready else 503,
     )

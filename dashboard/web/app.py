@@ -26,6 +26,7 @@ from ..live.hub import Hub
 from ..live.reload import WATCH_SECONDS, Reloader
 from ..live.render import Renderer
 from ..live.scheduler import RoomScheduler
+from ..live.screens import ScreenRegistry
 from ..live.service import LiveService
 from ..settings import PROJECT_ROOT, Settings
 from ..site import Site, load_site
@@ -92,6 +93,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/chair/overrides", chair.send, methods=["POST"]),
         Route("/chair/overrides/{override}/undo", chair.undo, methods=["POST"]),
         Route("/chair/history", chair.history),
+        Route("/chair/screens", chair.screens),
         WebSocketRoute("/ws/chair", ws.chair_socket),
         Route("/api/overrides", overrides_api.post_override, methods=["POST"]),
         Route("/api/overrides", overrides_api.list_overrides, methods=["GET"]),
@@ -124,6 +126,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.store = store
     app.state.desk = desk
     app.state.reloader = reloader
+    app.state.screens = ScreenRegistry()
     app.state.login_gate = LoginGate()  # login attempts under way, for throttling
     app.state.staff_sockets = {}  # session hash → open console sockets, closed at logout
     return app

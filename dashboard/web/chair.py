@@ -8,6 +8,7 @@ as a header (``hx-headers`` on <body>); without JavaScript the same forms carry 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..domain.overrides import OverrideError, OverrideKind, for_room, standing
 from ..domain.timeline import screen_state
 from ..live.render import RoomView
+from ..live.screens import ScreenRegistry
 from .auth import (
     SESSION_COOKIE,
     SESSION_LIFETIME,
@@ -153,7 +155,8 @@ async def send(request: Request) -> Response:
     check_staff(actor)
     form = await request.form()
     key = str(form.get("form_key", "")) or None
-    return await _submit(request, actor, form_body(form), key)
+    # The console's page stays open between sends: each answer gives its form a new key.
+    return await _submit(request, actor, form_body(form), key, next_key=uuid.uuid4().hex)
 
 
 async def undo(request: Request) -> Response:
@@ -168,14 +171,23 @@ async def undo(request: Request) -> Response:
 
 
 async def _submit(
-    request: Request, actor: Actor, body: dict[str, Any], key: str | None
+    request: Request,
+    actor: Actor,
+    body: dict[str, Any],
+    key: str | None,
+    **context: Any,
 ) -> Response:
     try:
         receipt = await desk_of(request).submit(body, actor.name, actor.allowed_rooms, key)
     except OverrideError as exc:
         return _render(request, "partials/_console_message.html", ok=False, message=str(exc))
     return _render(
-        request, "partials/_console_message.html", ok=True, message=None, override=receipt.override
+        request,
+        "partials/_console_message.html",
+        ok=True,
+        message=None,
+        override=receipt.override,
+        **context,
     )
 
 
@@ -197,4 +209,23 @@ async def history(request: Request) -> Response:
         rooms=[service.site.room(r) for r in rooms_of(request, actor)],
         tz=service.site.programmes[room_id].tz,
         csrf=actor.session.csrf if actor.session else "",
+    )
+
+
+async def screens(request: Request) -> Response:
+    """The displays and when each was last heard from (the console polls this fragment)."""
+    actor = await require_actor(request, changes_state=False)
+    check_staff(actor)
+    allowed = actor.allowed_rooms
+    registry: ScreenRegistry = request.app.state.screens
+    listed = [s for s in registry.screens() if allowed is None or s.room in allowed]
+    service = live(request)
+    tz = service.site.programmes[service.site.rooms[0].id].tz
+    return _render(
+        request,
+        "partials/_console_screens.html",
+        screens=listed,
+        tz=tz,
+        now=datetime.now(UTC),
+        names={r.id: r.name for r in service.site.rooms},
     )

@@ -22,5 +22,9 @@ async def display_page(request: Request) -> HTMLResponse:
     )
     service = live(request)
     coming = service.coming_today(view.room.id, service.clock.now())
-    html = service.renderer.render("display.html", v=view, coming=coming, qr_svg=qr, phone_url=url)
+    # ?screen=lobby-left names this screen in the console's list of displays.
+    screen = request.query_params.get("screen", "")[:40]
+    html = service.renderer.render(
+        "display.html", v=view, coming=coming, qr_svg=qr, phone_url=url, screen=screen
+    )
     return HTMLResponse(html, headers={"cache-control": "no-store"})

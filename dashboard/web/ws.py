@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from datetime import UTC, datetime
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..live.hub import Hub, Subscriber
+from ..live.screens import Screen, ScreenRegistry, screen_name
 from ..live.service import OVERVIEW, console_channel, display_channel, room_channel
 from .auth import session_actor
 from .security import MAX_WS_MESSAGE, origin_allowed
@@ -42,12 +43,15 @@ async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
         await websocket.send_text(frame.text)
 
 
-async def _read(websocket: WebSocket) -> None:
-    """Read until the client goes; refuse oversized messages.  Screens send nothing we act on."""
+async def _read(websocket: WebSocket, screen: Screen | None = None) -> None:
+    """Read until the client goes; refuse oversized messages.  Screens send only heartbeats,
+    which tell when each was last heard from; nothing a client sends is acted on."""
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+        if screen is not None:
+            screen.last_seen = datetime.now(UTC)
         size = len(message.get("text") or "") + len(message.get("bytes") or b"")
         if size > MAX_WS_MESSAGE:
             await websocket.close(code=CLOSE_TOO_BIG, reason="message too large")
@@ -55,7 +59,10 @@ async def _read(websocket: WebSocket) -> None:
 
 
 async def serve_channels(
-    websocket: WebSocket, channels: list[str], registry: set[WebSocket] | None = None
+    websocket: WebSocket,
+    channels: list[str],
+    registry: set[WebSocket] | None = None,
+    screen: Screen | None = None,
 ) -> None:
     """Accept (Origin permitting) and send every new frame of ``channels`` until either side
     goes.  ``registry``, when given, holds the socket while it is open (so a logout can
@@ -67,7 +74,7 @@ async def serve_channels(
     hub: Hub = live(websocket).hub
     subscribers = [hub.subscribe(channel) for channel in channels]
     tasks = {asyncio.create_task(_pump(websocket, s)) for s in subscribers}
-    tasks.add(asyncio.create_task(_read(websocket)))
+    tasks.add(asyncio.create_task(_read(websocket, screen)))
     if registry is not None:
         registry.add(websocket)
     try:
@@ -89,20 +96,31 @@ async def serve_channel(websocket: WebSocket, channel: str) -> None:
     await serve_channels(websocket, [channel])
 
 
-async def _serve_room(websocket: WebSocket, channel_of: Callable[[str], str]) -> None:
-    room_id = websocket.path_params["room"]
+async def _known_room(websocket: WebSocket) -> str | None:
+    """The room the path names, or None after refusing the handshake (403)."""
+    room_id: str = websocket.path_params["room"]
     if live(websocket).site.room(room_id) is None:
         await websocket.close(code=CLOSE_POLICY)
-        return
-    await serve_channel(websocket, channel_of(room_id))
+        return None
+    return room_id
 
 
 async def display_socket(websocket: WebSocket) -> None:
-    await _serve_room(websocket, display_channel)
+    if (room_id := await _known_room(websocket)) is None:
+        return
+    screens: ScreenRegistry = websocket.app.state.screens
+    address = websocket.client.host if websocket.client else "unknown"
+    name = screen_name(websocket.query_params.get("screen"), address)
+    screen = screens.connect(room_id, name, address, datetime.now(UTC))
+    try:
+        await serve_channels(websocket, [display_channel(room_id)], screen=screen)
+    finally:
+        screens.disconnect(screen, datetime.now(UTC))
 
 
 async def room_socket(websocket: WebSocket) -> None:
-    await _serve_room(websocket, room_channel)
+    if (room_id := await _known_room(websocket)) is not None:
+        await serve_channel(websocket, room_channel(room_id))
 
 
 async def overview_socket(websocket: WebSocket) -> None:

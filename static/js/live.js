@@ -109,8 +109,14 @@
     if (next) shown.replaceWith(document.importNode(next, true));
   }
 
+  var lastBeat = 0;
   function watchdog() {
     var socket = state.socket;
+    // Tell the server this screen is alive, so the secretariat sees screens that go down.
+    if (socket && socket.readyState === 1 && Date.now() - lastBeat > 15000) {
+      lastBeat = Date.now();
+      try { socket.send("hb"); } catch (e) { /* closing */ }
+    }
     if (socket && socket.readyState === 1 && Date.now() - state.lastMessage > HEARTBEAT_TIMEOUT) {
       socket.dashboardGiveUp();
     }

@@ -220,7 +220,12 @@ async def test_the_etag_changes_at_a_boundary(start_server: StartServer) -> None
 async def test_healthz_counts_connected_clients(start_server: StartServer) -> None:
     wednesday = start_server(at=WEDNESDAY)
     health = (await get(wednesday, "/healthz")).json()
-    assert health == {"status": "ok", "rooms": {"cr4": {"version": 1, "screens": 0, "phones": 0}}}
+    assert health == {
+        "status": "ok",
+        "live": True,
+        "ready": True,
+        "rooms": {"cr4": {"version": 1, "screens": 0, "phones": 0}},
+    }
     displays = [await connect(f"{wednesday.ws_url}/ws/display/cr4") for _ in range(3)]
     phones = [await connect(f"{wednesday.ws_url}/ws/rooms/cr4") for _ in range(2)]
     overview = await connect(f"{wednesday.ws_url}/ws/overview")
