@@ -1,0 +1,145 @@
+"""The console in a real browser: a chair logs in, says the meeting runs late, and the room's
+display shows it within a second; Undo takes it back.  No console errors, no CSP violations.
+
+The staff account is made with the ``dashboard`` command line, on the server's data folder.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, ViewportSize, expect
+
+from tests._staff import PASSWORD, accounts
+from tests.conftest import Server
+
+from .conftest import Watched
+
+StartServer = Callable[..., Server]
+LANDSCAPE: ViewportSize = {"width": 1920, "height": 1080}
+DESK: ViewportSize = {"width": 1280, "height": 1000}
+BEFORE_TEN = "2023-12-13T09:55:00"  # the 10 a.m. meeting is next
+
+
+def staff_server(start_server: StartServer, tmp_path: Path) -> Server:
+    data = tmp_path / "data"
+    accounts(data, users=(("alice", "chair", "cr4"),))
+    return start_server(at=BEFORE_TEN, data=data)
+
+
+def open_display(new_page: Callable[..., Watched], server: Server) -> Watched:
+    display = new_page(viewport=LANDSCAPE)
+    display.page.goto(f"{server.url}/display/cr4")
+    # Live: the socket delivered its first frame.
+    expect(display.page.locator("html")).to_have_attribute("data-connection", "online")
+    expect(display.page.locator("#display-now .next")).to_contain_text("10 a.m.–1 p.m.")
+    return display
+
+
+def log_in(new_page: Callable[..., Watched], server: Server) -> Watched:
+    console = new_page(viewport=DESK)
+    page = console.page
+    page.goto(f"{server.url}/chair")
+    page.fill("#name", "alice")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("h1")).to_have_text("Console")
+    expect(page.locator(".site-head .meta")).to_have_text("Logged in as alice (chair)")
+    expect(page.locator("html")).to_have_attribute("data-connection", "online")
+    expect(page.locator("#console-cr4 .empty")).to_be_visible()
+    return console
+
+
+def send(page: Page, kind: str, **fields: str) -> None:
+    page.select_option("#f-kind", label=kind)
+    for name, value in fields.items():
+        page.fill(f"#f-{name}", value)
+    page.get_by_role("button", name="Send").click()
+
+
+def test_running_late_reaches_the_display_and_undo_takes_it_back(
+    start_server: StartServer,
+    new_page: Callable[..., Watched],
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    server = staff_server(start_server, tmp_path)
+    display = open_display(new_page, server)
+    late = display.page.locator("#display-now .next .late")
+    expect(late).to_have_count(0)
+    console = log_in(new_page, server)
+    page = console.page
+
+    page.select_option("#f-kind", label="Running late")
+    page.fill("#f-minutes", "15")
+    clicked = time.monotonic()
+    page.get_by_role("button", name="Send").click()
+    expect(late).to_contain_text("Expected to start at 10.15 a.m.", timeout=1000)
+    elapsed = time.monotonic() - clicked
+    assert elapsed < 1.0, f"the display took {elapsed:.2f} s"
+    expect(late).to_contain_text("(scheduled 10 a.m.)")
+    expect(display.page.locator("#display-now .next .when")).to_contain_text("10.15 a.m.–1 p.m.")
+    assert display.navigations == 1, "the display reloaded instead of updating live"
+    display.page.screenshot(path=artifacts / "display-late.png")
+
+    # The console says it was sent, and lists it (live, over its own socket) with an Undo.
+    expect(page.locator("#console-message .ok")).to_have_text("Sent: Running 15 minutes late")
+    listed = page.locator('#console-cr4 li[data-kind="late"]')
+    expect(listed).to_contain_text("Running 15 minutes late")
+    expect(page.locator("#console-cr4 .screen-mirror .late")).to_contain_text(
+        "Expected to start at 10.15 a.m."
+    )
+    page.screenshot(path=artifacts / "console.png", full_page=True)
+
+    listed.get_by_role("button", name="Undo").click()
+    expect(late).to_have_count(0, timeout=1000)
+    expect(display.page.locator("#display-now .next .when")).to_contain_text("10 a.m.–1 p.m.")
+    expect(page.locator("#console-cr4 .empty")).to_be_visible()
+    expect(page.locator("#console-message .ok")).to_be_visible()
+
+    display.assert_clean()
+    console.assert_clean()
+
+
+def test_one_console_page_sends_one_override_after_another(
+    start_server: StartServer, new_page: Callable[..., Watched], tmp_path: Path
+) -> None:
+    """The form is not reloaded between sends: each send is a new override, not a retry of
+    the first."""
+    server = staff_server(start_server, tmp_path)
+    display = open_display(new_page, server)
+    console = log_in(new_page, server)
+    page = console.page
+
+    send(page, "Running late", minutes="15")
+    expect(display.page.locator("#display-now .next .late")).to_contain_text("10.15 a.m.")
+    send(page, "Announcement", text="Coffee is served in the lounge")
+    expect(page.locator("#console-message .ok")).to_have_text("Sent: Announcement")
+    expect(display.page.locator("#display-now .banner")).to_have_text(
+        "Coffee is served in the lounge"
+    )
+    expect(page.locator("#console-cr4 li[data-override]")).to_have_count(2)
+    # A double click sends once.
+    page.fill("#f-text", "Second announcement")
+    page.get_by_role("button", name="Send").dblclick()
+    expect(display.page.locator("#display-now .banner")).to_have_count(2)
+    expect(page.locator("#console-cr4 li[data-override]")).to_have_count(3)
+
+    display.assert_clean()
+    console.assert_clean()
+
+
+def test_logging_out_returns_to_the_login_form(
+    start_server: StartServer, new_page: Callable[..., Watched], tmp_path: Path
+) -> None:
+    server = staff_server(start_server, tmp_path)
+    console = log_in(new_page, server)
+    page = console.page
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    # The session is over on the server too: the console needs a new login.
+    page.goto(f"{server.url}/chair")
+    expect(page.locator("#password")).to_be_visible()
+    console.assert_clean()
