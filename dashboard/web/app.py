@@ -25,13 +25,14 @@ from ..live.desk import OverrideDesk, load_overrides
 from ..live.hub import Hub
 from ..live.reload import WATCH_SECONDS, Reloader
 from ..live.render import Renderer
+from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
 from ..live.scheduler import RoomScheduler
 from ..live.screens import ScreenRegistry
 from ..live.service import LiveService
 from ..settings import PROJECT_ROOT, Settings
 from ..site import Site, load_site
 from ..store import Store
-from . import api, chair, display, errors, overrides_api, phone, ws
+from . import api, chair, display, errors, overrides_api, phone, revisions, ws
 from .auth import LoginGate
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
@@ -94,6 +95,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/chair/overrides/{override}/undo", chair.undo, methods=["POST"]),
         Route("/chair/history", chair.history),
         Route("/chair/screens", chair.screens),
+        Route("/chair/programme/compare", revisions.compare, methods=["POST"]),
+        Route("/chair/programme/publish", revisions.publish, methods=["POST"]),
         WebSocketRoute("/ws/chair", ws.chair_socket),
         Route("/api/overrides", overrides_api.post_override, methods=["POST"]),
         Route("/api/overrides", overrides_api.list_overrides, methods=["GET"]),
@@ -110,7 +113,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
-            Middleware(BodySizeLimitMiddleware),
+            # Programmes sent from the console may be larger than an override.
+            Middleware(
+                BodySizeLimitMiddleware,
+                larger={"/chair/programme/compare": MAX_PROGRAMME_BYTES + 64 * 1024},
+            ),
             Middleware(GZipMiddleware, minimum_size=800),
         ],
         exception_handlers=errors.HANDLERS,
@@ -127,6 +134,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.desk = desk
     app.state.reloader = reloader
     app.state.screens = ScreenRegistry()
+    app.state.revisions = RevisionDesk(reloader)
     app.state.login_gate = LoginGate()  # login attempts under way, for throttling
     app.state.staff_sockets = {}  # session hash → open console sockets, closed at logout
     return app

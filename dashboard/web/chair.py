@@ -32,6 +32,7 @@ from .auth import (
     store_of,
 )
 from .overrides_api import check_staff, desk_of
+from .revisions import may_publish, revisions_of
 from .views import live
 
 FORM_FIELDS = (
@@ -67,6 +68,8 @@ async def console(request: Request) -> Response:
         form_key=uuid.uuid4().hex,
         kinds=[k for k in OverrideKind if k is not OverrideKind.CLEAR],
         rooms=service.site.rooms,
+        may_publish=may_publish(actor),
+        targets=revisions_of(request).targets(),
     )
 
 

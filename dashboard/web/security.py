@@ -59,17 +59,21 @@ class BodySizeLimitMiddleware:
     """Refuse request bodies over ``limit`` bytes with 413, whether the client announced the
     size (Content-Length) or streams it; uvicorn and Starlette set no limit of their own."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int = MAX_BODY, larger: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.larger = larger or {}  # path → its own limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.limit)
         length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await _too_large(send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _too_large(send, limit)
             return
         received = 0
 
@@ -78,22 +82,22 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except BodyTooLarge:
-            await _too_large(send)
+            await _too_large(send, limit)
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send) -> None:
-    body = b'{"error": "request body larger than 64 KiB"}'
+async def _too_large(send: Send, limit: int) -> None:
+    body = b'{"error": "request body larger than %d KiB"}' % (limit // 1024)
     await send(
         {
             "type": "http.response.start",
