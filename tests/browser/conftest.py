@@ -47,7 +47,10 @@ def browser() -> Iterator[Browser]:
     this package.  Package scope still launches chromium once, and closes it when the package ends.
     """
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: the browser tests need Debian's chromium package")
+        # Failing, not skipping: a browser test that silently does not run cannot fail.
+        pytest.fail(
+            f"{CHROMIUM} not found: run `bash scripts/install.sh --test` (Debian's chromium)"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS

@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +22,8 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import ROOT, SHIPPED_NOTE, Server, make_config
+from tests._staff import create_token
+from tests.conftest import SHIPPED_NOTE, Server, make_config
 
 StartServer = Callable[..., Server]
 WEDNESDAY_MORNING = "2023-12-13T11:00:00"  # in the 10 a.m. slot; 3 p.m. is next
@@ -77,16 +76,6 @@ class Revisable:
         assert response.status_code == 200, response.text
         data: dict[str, Any] = response.json()
         return data
-
-
-def create_token(data: Path, name: str, role: str, rooms: str | None = None) -> str:
-    """The way an operator makes one: ``dashboard token create`` on the server's data folder."""
-    args = [sys.executable, "-m", "dashboard.cli", "token", "create", name, "--role", role]
-    args += ["--rooms", rooms] if rooms else []
-    args += ["--data", str(data)]
-    result = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 @pytest.fixture
