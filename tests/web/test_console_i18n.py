@@ -1,0 +1,113 @@
+"""Every string of the console is marked for translation, as on the public pages
+(tests/test_i18n.py): the real app, in-process, renders through a pseudo-translation that wraps
+each translated string in ⟦…⟧; any other visible text must be data (names, programme text, what
+staff typed, times)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from dashboard.settings import Settings
+from dashboard.web.app import create_app
+from tests._staff import PASSWORD, accounts
+from tests.conftest import SHIPPED_NOTE, make_config
+from tests.test_i18n import _FORMATTED, Pseudo, TextNodes
+
+ORIGIN = {"origin": "http://testserver"}
+TEXT = "Coffee in the lounge"
+REASON = "asked by the chair"
+SHORT_TIME = re.compile(r"^(?:\w{3} \d{1,2} \w{3} )?[\d:.]+(?: [ap]\.m\.)?$")
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    config = make_config(tmp_path / "config")
+    data = tmp_path / "data"
+    accounts(data, users=(("sec", "secretariat", None),))
+    wednesday = datetime(2023, 12, 13, 11, 0, tzinfo=ZoneInfo("America/New_York"))
+    settings = Settings.load(config, data_dir=data, start_at=wednesday)
+    app = create_app(settings)
+    app.state.live.renderer.env.install_gettext_translations(Pseudo(), newstyle=True)
+    with TestClient(app, headers=ORIGIN) as client:
+        yield client
+
+
+def _csrf(client: TestClient) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/chair").text)
+    assert found
+    return found.group(1)
+
+
+def _unmarked(html: str, data: set[str]) -> set[str]:
+    parser = TextNodes()
+    parser.feed(html)
+    left = set()
+    for text in parser.texts + parser.attrs:
+        pieces = [p for p in re.split(r" · |, | \(|\)|^\(", text) if p]
+        if (
+            "⟦" in text
+            or text in data
+            or text == "—"
+            or all(p in data or _FORMATTED.match(p) or SHORT_TIME.match(p) for p in pieces)
+        ):
+            continue
+        left.add(text)
+    return left
+
+
+def test_console_strings_are_marked(client: TestClient) -> None:
+    pages = [client.get("/chair").text]  # the login form
+    wrong = client.post("/chair/login", data={"name": "sec", "password": "wrong password"})
+    pages.append(wrong.text)
+    client.post("/chair/login", data={"name": "sec", "password": PASSWORD})
+    csrf = _csrf(client)
+    headers = {"x-csrf-token": csrf}
+    for kind, extra in [
+        ("announce", {"text": TEXT, "reason": REASON}),
+        ("late", {"minutes": "15"}),
+        ("pointer", {"text": TEXT}),
+        ("closed", {}),
+        ("suspend", {}),
+    ]:
+        answer = client.post(
+            "/chair/overrides", data={"room": "cr4", "kind": kind, **extra}, headers=headers
+        )
+        assert "data-sent" in answer.text, answer.text
+        pages.append(answer.text)
+    refused = client.post("/chair/overrides", data={"room": "cr4", "kind": "late"}, headers=headers)
+    pages.append(refused.text)
+    pages.append(
+        client.post("/chair/preview", data={"room": "cr4", "kind": "end"}, headers=headers).text
+    )
+    pages += [client.get("/chair").text, client.get("/chair/history?room=cr4").text]
+    pages.append(client.get("/chair/screens").text)
+    note = SHIPPED_NOTE.read_text(encoding="utf-8")
+    for text in (note.replace("3–6 p.m.\tDedicated", "4–6 p.m.\tDedicated"), note + "\nnonsense"):
+        pages.append(
+            client.post(
+                "/chair/programme/compare",
+                data={"target": SHIPPED_NOTE.name},
+                files={"file": ("revised.txt", text.encode(), "text/plain")},
+                headers=headers,
+            ).text
+        )
+    app = client.app
+    site = app.state.live.site  # type: ignore[attr-defined]
+    data = {"sec", "secretariat", TEXT, REASON, SHIPPED_NOTE.name, "Conference Room 4"}
+    for programme in site.programmes.values():
+        data |= {programme.title, programme.session or "", programme.venue}
+        for slot in programme.slots:
+            data |= {slot.title, *slot.details, *(f.text for f in slot.footnotes)}
+            data |= {f.marker for f in slot.footnotes}
+    unmarked = set().union(*(_unmarked(html, data) for html in pages))
+    # What is left must be data too: ids, file names, errors quoting the file.
+    unmarked = {t for t in unmarked if not re.match(r"^[\w.:/()-]+$", t) and "revised.txt" not in t}
+    assert not unmarked, f"console text not marked for translation: {sorted(unmarked)}"
+    assert any("⟦Publish to the screens⟧" in html for html in pages), "the diff was not shown"
