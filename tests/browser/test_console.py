@@ -20,6 +20,7 @@ from .conftest import Watched
 StartServer = Callable[..., Server]
 LANDSCAPE: ViewportSize = {"width": 1920, "height": 1080}
 DESK: ViewportSize = {"width": 1280, "height": 1000}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 BEFORE_TEN = "2023-12-13T09:55:00"  # the 10 a.m. meeting is next
 
 
@@ -142,4 +143,30 @@ def test_logging_out_returns_to_the_login_form(
     # The session is over on the server too: the console needs a new login.
     page.goto(f"{server.url}/chair")
     expect(page.locator("#password")).to_be_visible()
+    console.assert_clean()
+
+
+def test_the_console_is_usable_on_a_phone(
+    start_server: StartServer,
+    new_page: Callable[..., Watched],
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    server = staff_server(start_server, tmp_path)
+    console = new_page(viewport=PHONE)
+    page = console.page
+    page.goto(f"{server.url}/chair")
+    page.fill("#name", "alice")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("html")).to_have_attribute("data-connection", "online")
+    send(page, "Running late", minutes="10")
+    expect(page.locator("#console-message .ok")).to_have_text("Sent: Running 10 minutes late")
+    # Nothing wider than the screen: no sideways scrolling to reach a field or a button.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the console is {width} px wide on a {PHONE['width']} px phone"
+    for control in ("#f-kind", "#f-minutes", "#f-text"):
+        box = page.locator(control).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.screenshot(path=artifacts / "console-phone.png", full_page=True)
     console.assert_clean()
