@@ -138,8 +138,25 @@ def plan_room(
                     and other.moved_from is None
                 ):
                     planned[key] = replace(other, start=other.start + shift, end=other.end + shift)
-    ordered = tuple(sorted(planned.values(), key=lambda p: (p.start, p.id)))
+    ordered = _after_overruns(sorted(planned.values(), key=lambda p: (p.start, p.id)))
     return RoomPlan(ordered, tuple(banners))
+
+
+def _after_overruns(slots: Sequence[Planned]) -> tuple[Planned, ...]:
+    """A meeting extended past the next one's start (or made late into it) pushes the next one
+    back: it is expected when the first ends, and screens say so ("Expected to start at 3.30
+    p.m.") rather than showing it as started, or not at all, while the first runs on."""
+    result: list[Planned] = []
+    busy_until: datetime | None = None
+    for p in slots:
+        if p.takes_place:
+            if busy_until is not None and p.start < busy_until:
+                start = min(busy_until, p.end - timedelta(minutes=1))
+                late = int((start - p.scheduled_start).total_seconds() // 60)
+                p = replace(p, start=start, late_minutes=max(p.late_minutes, late))
+            busy_until = p.end if busy_until is None else max(busy_until, p.end)
+        result.append(p)
+    return tuple(sorted(result, key=lambda p: (p.start, p.id)))
 
 
 def _key(planned: Mapping[str, Planned], slot_id: str) -> str:

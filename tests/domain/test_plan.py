@@ -192,6 +192,22 @@ def test_extend_is_refused_into_the_next_slot_or_before_the_start() -> None:
     assert desk.screen(ny(13, 13)).status is Status.NEXT_TODAY
 
 
+def test_a_meeting_run_into_the_next_pushes_it_back() -> None:
+    """Extended over a cancelled meeting whose cancellation is then undone: the two would
+    overlap; the second is expected when the first ends, and screens say so."""
+    desk = Desk()
+    cancel = desk.make(ny(13, 11), room="cr4", kind="cancel", slot=WED_PM)
+    desk.make(ny(13, 12, 30), room="cr4", kind="extend", until="2023-12-13T15:30")
+    desk.make(ny(13, 14), room="cr4", kind="clear", target=cancel.id)
+    state = desk.screen(ny(13, 15, 10))
+    assert (state.status, slot_ids(state)) == (Status.IN_SESSION, (WED_AM, WED_PM))
+    assert state.next is not None
+    assert (state.next.start, state.next.late_minutes) == (ny(13, 15, 30), 30)
+    assert desk.next_change(ny(13, 15, 10)) == ny(13, 15, 30)
+    after = desk.screen(ny(13, 15, 30))
+    assert slot_ids(after) == (WED_PM, THU_AM)
+
+
 # --- end ---------------------------------------------------------------------------------------
 
 
