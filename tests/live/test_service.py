@@ -3,10 +3,10 @@ the instant an override expires, so a screen never shows an expired override as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from dashboard.clock import ShiftedClock
 from dashboard.domain.requests import build_override
 from dashboard.live.hub import Hub
 from dashboard.live.render import Renderer
@@ -18,14 +18,6 @@ from tests.conftest import CONFIG
 NY = ZoneInfo("America/New_York")
 AT = datetime(2023, 12, 13, 11, 0, tzinfo=NY)
 EXPIRES = datetime(2023, 12, 13, 11, 30, tzinfo=NY)
-
-
-@dataclass
-class FixedClock:
-    instant: datetime
-
-    def now(self) -> datetime:
-        return self.instant
 
 
 def service_with_announcement() -> LiveService:
@@ -40,7 +32,8 @@ def service_with_announcement() -> LiveService:
         allowed_rooms=None,
         existing=(),
     )
-    return LiveService(site, FixedClock(AT), Renderer("en"), Hub(), [announcement])
+    stopped = ShiftedClock(AT, monotonic=lambda: 0.0)
+    return LiveService(site, stopped, Renderer("en"), Hub(), [announcement])
 
 
 def test_the_expiry_of_an_override_is_a_state_to_come() -> None:
