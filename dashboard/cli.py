@@ -74,7 +74,7 @@ def cmd_now(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn  # imported here: the other commands need no server
 
-    from .server import uvicorn_config
+    from .server import tune_gc, uvicorn_config
     from .web.app import create_app
 
     if args.speed is not None and not 0 < args.speed < math.inf:  # nan and inf too
@@ -107,6 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             f"  {room.name}: display http://{settings.host}:{settings.port}/display/{room.id}",
             file=sys.stderr,
         )
+    tune_gc()
     uvicorn.Server(uvicorn_config(app, settings.host, settings.port, args.log_level)).run()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import uvicorn
 from starlette.applications import Starlette
 
@@ -21,3 +23,13 @@ def uvicorn_config(app: Starlette, host: str, port: int, log_level: str = "info"
         server_header=False,
         lifespan="on",
     )
+
+
+def tune_gc() -> None:
+    """Fewer full garbage collections: with thousands of screens connected a full collection
+    walks every connection's objects (about 0.4 s at 5,000 on the benchmark machine) and a
+    change published meanwhile waits for it.  What exists after start-up (modules, templates,
+    programmes) lives as long as the process: ``freeze`` takes it out of every collection."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)

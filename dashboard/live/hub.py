@@ -23,6 +23,9 @@ class Frame:
     text: str
 
 
+HEARTBEAT_VERSION = -1  # a frame that only says "this link is alive"
+
+
 class Subscriber:
     __slots__ = ("_event", "_pending", "channel", "closed", "dropped")
 
@@ -34,7 +37,7 @@ class Subscriber:
         self.dropped = 0  # frames replaced before they were sent (the client was slow)
 
     def offer(self, frame: Frame) -> None:
-        if self._pending is not None:
+        if self._pending is not None and self._pending.version != HEARTBEAT_VERSION:
             self.dropped += 1
         self._pending = frame
         self._event.set()
@@ -42,6 +45,10 @@ class Subscriber:
     def close(self) -> None:
         self.closed = True
         self._event.set()
+
+    @property
+    def idle(self) -> bool:
+        return self._pending is None and not self.closed
 
     async def next(self) -> Frame | None:
         """The newest frame not yet taken; None once the subscription is closed."""
@@ -83,6 +90,19 @@ class Hub:
             subscribers.discard(subscriber)
             if not subscribers:
                 del self._subscribers[subscriber.channel]
+
+    def heartbeat(self, text: str) -> int:
+        """Offer ``text`` to every subscriber with nothing waiting to be sent, so every link
+        carries something at least this often and a screen can tell a dead one.  One timer for
+        the whole hub, rather than a timeout per connection.  Returns how many were offered."""
+        frame = Frame(HEARTBEAT_VERSION, text)
+        offered = 0
+        for subscribers in self._subscribers.values():
+            for subscriber in subscribers:
+                if subscriber.idle:
+                    subscriber.offer(frame)
+                    offered += 1
+        return offered
 
     def latest(self, channel: str) -> Frame | None:
         return self._latest.get(channel)

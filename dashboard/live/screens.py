@@ -18,7 +18,11 @@ class Screen:
     address: str
     connected_at: datetime
     last_seen: datetime
-    connected: bool = True
+    connections: int = 1  # open at once under this name (unnamed kiosks behind one address)
+
+    @property
+    def connected(self) -> bool:
+        return self.connections > 0
 
 
 def screen_name(raw: str | None, address: str) -> str:
@@ -27,32 +31,41 @@ def screen_name(raw: str | None, address: str) -> str:
 
 
 class ScreenRegistry:
+    """Constant work per connect and disconnect: a reconnection storm of thousands of screens
+    must not slow down on its own bookkeeping."""
+
     def __init__(self) -> None:
         self._screens: dict[tuple[str, str], Screen] = {}
 
     def connect(self, room: str, name: str, address: str, now: datetime) -> Screen:
-        # Two screens open at once under one name (two unnamed kiosks behind one address)
-        # are both listed: the second is "name (2)".
-        base, n = name, 1
-        while (old := self._screens.get((room, name))) is not None and old.connected:
-            n += 1
-            name = f"{base} ({n})"
+        screen = self._screens.get((room, name))
+        if screen is not None:
+            screen.connections += 1
+            if screen.connections == 1:
+                screen.connected_at = now
+            screen.address, screen.last_seen = address, now
+            return screen
         screen = Screen(room, name, address, now, now)
         self._screens[(room, name)] = screen
         if len(self._screens) > MAX_SCREENS:
-            gone = sorted(
-                (s for s in self._screens.values() if not s.connected), key=lambda s: s.last_seen
-            )
-            for old in gone[: len(self._screens) - MAX_SCREENS]:
-                del self._screens[(old.room, old.name)]
+            self._forget_oldest()
         return screen
 
+    def _forget_oldest(self) -> None:
+        gone = sorted((s for s in self._screens.values() if not s.connected), key=_last_seen)
+        for old in gone[: len(self._screens) - MAX_SCREENS]:
+            del self._screens[(old.room, old.name)]
+
     def disconnect(self, screen: Screen, now: datetime) -> None:
-        screen.connected = False
+        screen.connections = max(0, screen.connections - 1)
         screen.last_seen = now
 
     def screens(self) -> list[Screen]:
         return sorted(self._screens.values(), key=lambda s: (s.room, s.name))
 
     def count(self, room: str) -> int:
-        return sum(1 for s in self._screens.values() if s.room == room and s.connected)
+        return sum(s.connections for s in self._screens.values() if s.room == room)
+
+
+def _last_seen(screen: Screen) -> datetime:
+    return screen.last_seen

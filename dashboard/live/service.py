@@ -22,6 +22,10 @@ from .render import Renderer, RoomView
 
 OVERVIEW = "overview"
 MAX_COMING = 24  # states sent ahead to displays: a day has a handful of changes
+HEARTBEAT_SECONDS = 15.0
+# Browsers send no keepalive of their own: a page that hears nothing for two heartbeats knows
+# its link is dead and reconnects.  The element is swapped into the page's own #heartbeat.
+HEARTBEAT_FRAME = '<div id="heartbeat" hidden></div>'
 
 
 def display_channel(room_id: str) -> str:
@@ -134,6 +138,10 @@ class LiveService:
             coming.append(replace(view, state=self.state_at(room_id, at), since=at))
             at = self.next_change(room_id, at)
         return coming
+
+    async def heartbeat(self) -> None:
+        """Scheduler job (async, so it runs on the event loop, as the hub requires)."""
+        self.hub.heartbeat(HEARTBEAT_FRAME)
 
     def version(self, room_id: str) -> int:
         return self.view(room_id).version

@@ -28,7 +28,7 @@ from ..live.render import Renderer
 from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
 from ..live.scheduler import RoomScheduler
 from ..live.screens import ScreenRegistry
-from ..live.service import LiveService
+from ..live.service import HEARTBEAT_SECONDS, LiveService
 from ..settings import PROJECT_ROOT, Settings
 from ..site import Site, load_site
 from ..store import Store
@@ -67,6 +67,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         scheduler.start()
         scheduler.scheduler.add_job(
             reloader.watch, "interval", seconds=WATCH_SECONDS, id="watch-config"
+        )
+        scheduler.scheduler.add_job(
+            live.heartbeat, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat"
         )
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `dashboard reload` without the API: kill -HUP <pid> (main thread only).

@@ -25,21 +25,9 @@ CLOSE_POLICY = 1008  # policy violation: bad origin, unknown room
 CLOSE_TOO_BIG = 1009
 
 
-HEARTBEAT_SECONDS = 15.0
-# Browsers send no keepalive of their own: a page that hears nothing for two heartbeats knows
-# its link is dead and reconnects.  The element is swapped into the page's own #heartbeat.
-HEARTBEAT_FRAME = '<div id="heartbeat" hidden></div>'
-
-
 async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
-    while True:
-        try:
-            frame = await asyncio.wait_for(subscriber.next(), HEARTBEAT_SECONDS)
-        except TimeoutError:
-            await websocket.send_text(HEARTBEAT_FRAME)
-            continue
-        if frame is None:
-            return
+    """Send each frame the subscriber's mailbox gets (states and the hub's heartbeats)."""
+    while (frame := await subscriber.next()) is not None:
         await websocket.send_text(frame.text)
 
 
@@ -73,21 +61,30 @@ async def serve_channels(
     await websocket.accept()
     hub: Hub = live(websocket).hub
     subscribers = [hub.subscribe(channel) for channel in channels]
-    tasks = {asyncio.create_task(_pump(websocket, s)) for s in subscribers}
-    tasks.add(asyncio.create_task(_read(websocket, screen)))
+
+    def end(_: object = None) -> None:  # either side went: every pump returns
+        for subscriber in subscribers:
+            hub.unsubscribe(subscriber)
+
+    # The first channel is pumped in this task; a reader (and any other channel) in their own.
+    # Fewer tasks per connection: thousands of screens stay connected all day.
+    tasks = [asyncio.create_task(_read(websocket, screen))]
+    tasks += [asyncio.create_task(_pump(websocket, s)) for s in subscribers[1:]]
+    for task in tasks:
+        task.add_done_callback(end)
     if registry is not None:
         registry.add(websocket)
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await _pump(websocket, subscribers[0])
+    except Exception:  # noqa: S110 - a peer that vanished makes send raise: how connections end
+        pass
     finally:
         if registry is not None:
             registry.discard(websocket)
-        for subscriber in subscribers:
-            hub.unsubscribe(subscriber)
+        end()
         for task in tasks:
             task.cancel()
         for task in tasks:
-            # A peer that vanished makes send/receive raise; that is how connections end.
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task
 

@@ -123,6 +123,32 @@
     if (state.offlineSince !== null) renderMark();
   }
 
-  setInterval(flip, 250);
+  // Flip at the instant itself: a timer armed for the next state's instant (so screens that
+  // lost the server still turn within a few ms of each other), re-armed at least every second
+  // (the clock's offset may have been corrected) and after every message (a new timeline).
+  function untilNext() {
+    var timeline = document.getElementById("display-timeline");
+    var shown = document.getElementById("display-now");
+    if (!timeline || !shown) return null;
+    var now = venueNow();
+    var from = Number(shown.dataset.from || 0);
+    var soonest = null;
+    timeline.querySelectorAll("template[data-at]").forEach(function (t) {
+      var at = Number(t.dataset.at);
+      if (at > now && at > from && (soonest === null || at < soonest)) soonest = at;
+    });
+    return soonest === null ? null : soonest - now;
+  }
+
+  var timer = null;
+  function arm() {
+    if (timer !== null) clearTimeout(timer);
+    flip();
+    var wait = untilNext();
+    timer = setTimeout(arm, wait === null ? 1000 : Math.min(1000, wait + 2));
+  }
+
+  document.addEventListener("htmx:wsAfterMessage", arm);
+  arm();
   setInterval(watchdog, 1000);
 })();

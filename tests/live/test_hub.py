@@ -141,3 +141,23 @@ async def test_latest_is_kept_per_channel() -> None:
     hub.publish("display:cr4", 2, "two")
     assert hub.latest("display:cr4") == Frame(2, "two")
     assert hub.count("display:cr4") == 0
+
+
+async def test_a_heartbeat_goes_only_where_nothing_waits_and_never_hides_a_state() -> None:
+    hub = Hub()
+    busy = hub.subscribe("display:cr4")
+    idle = hub.subscribe("room:cr4")
+    hub.publish("display:cr4", 1, "state")  # waiting in busy's mailbox
+    assert hub.heartbeat("beat") == 1
+    assert await take(busy) == Frame(1, "state")
+    beat = await take(idle)
+    assert beat is not None and beat.text == "beat"
+    # A heartbeat still unsent is replaced by a real state, and that is not a dropped frame.
+    hub.heartbeat("beat")
+    hub.publish("room:cr4", 1, "room state")
+    assert await take(idle) == Frame(1, "room state")
+    assert idle.dropped == 0
+    hub.unsubscribe(idle)
+    beat = await take(busy)  # the second heartbeat, unsent until now
+    assert beat is not None and beat.text == "beat"
+    assert hub.heartbeat("beat") == 1, "a closed subscriber gets nothing"

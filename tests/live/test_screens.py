@@ -36,9 +36,13 @@ def test_connect_heartbeat_disconnect() -> None:
     assert registry.count("cr4") == 1
 
 
-def test_two_screens_at_once_under_one_name_are_both_listed() -> None:
+def test_two_screens_at_once_under_one_name_are_one_line_counting_both() -> None:
     registry = ScreenRegistry()
-    registry.connect("cr4", "10.0.0.7", "10.0.0.7", T0)
+    first = registry.connect("cr4", "10.0.0.7", "10.0.0.7", T0)
     second = registry.connect("cr4", "10.0.0.7", "10.0.0.7", T0)
-    assert second.name == "10.0.0.7 (2)"
+    assert first is second and first.connections == 2
     assert registry.count("cr4") == 2
+    registry.disconnect(first, T0)
+    assert first.connected and registry.count("cr4") == 1
+    registry.disconnect(second, T0)
+    assert not first.connected and registry.count("cr4") == 0
