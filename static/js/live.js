@@ -9,6 +9,7 @@
   "use strict";
 
   var HEARTBEAT_TIMEOUT = 35000; // the server sends something at least every 15 s
+  var BACKOFF_MIN = 1000;
   var BACKOFF_CAP = 30000;
   var UNCONFIRMED_AFTER = 10 * 60 * 1000; // offline this long: say it is the printed programme
 
@@ -20,8 +21,15 @@
   }
 
   if (window.htmx) {
-    htmx.config.wsReconnectDelay = function (retryCount) {
-      return Math.random() * Math.min(BACKOFF_CAP, 1000 * Math.pow(2, retryCount));
+    // Full jitter over a window as long as the screen has been offline (at least 1 s, at most
+    // 30 s): each attempt waits on average half the time offline so far, so the window grows
+    // about 1.5 times an attempt.  After a short outage (a restart) a screen is back within
+    // about twice the outage; over a long one the retries of a building's screens spread thin.
+    // (Doubling per attempt instead lets a few unlucky screens of thousands wait 16 s after
+    // a 1 s restart.)
+    htmx.config.wsReconnectDelay = function () {
+      var offlineFor = state.offlineSince ? Date.now() - state.offlineSince.real : 0;
+      return Math.random() * Math.min(BACKOFF_CAP, Math.max(BACKOFF_MIN, offlineFor));
     };
     var create = htmx.createWebSocket;
     if (create) {
