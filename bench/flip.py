@@ -8,8 +8,8 @@ stamps compare):
 
 * flip: when ``#display-now`` became the 3 p.m. state (a MutationObserver), and whether the
   server's frame for it had arrived by then ("push") or the page's own timeline swapped it in
-  ("timeline": ``static/js/live.js`` looks for a due state every 250 ms on the venue clock it
-  measured against ``/api/time``);
+  ("timeline": ``static/js/live.js`` arms a timer for the next state's instant on the venue
+  clock it measured against ``/api/time``);
 * frame: when the WebSocket frame carrying the 3 p.m. state arrived (the baseline: how closely
   the server's push alone would put the screens together).
 
