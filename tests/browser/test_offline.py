@@ -12,6 +12,8 @@
   clock, not in real time.
 * A revised programme with an error is refused and the open display keeps the running one; a
   good revision reaches the open display, its local timeline included, without a reload.
+* After a long outage the screen says it shows the printed programme, not confirmed, and an
+  announcement that expired meanwhile is gone.
 * The secretariat's console lists the display by its ``?screen=`` name, then marks it down when
   it goes; ``/healthz`` counts it while it is connected.
 """
@@ -54,8 +56,8 @@ AFTER = "4–6 p.m.\tDedicated"
 BAD_DAY = "Tuesday, 31 June"
 ANNOUNCEMENT = "Coffee is served in the Vienna Café"
 HEARTBEAT_TIMEOUT_MS = 35_000  # static/js/live.js
-# htmx's ws extension waits a random 0–2^n s (n = failed attempts, capped at 30 s) before
-# each new attempt: a page that was away for several seconds may take that long to come back.
+# static/js/live.js waits a random time up to the time offline so far (1 s to 30 s) before each
+# new attempt: a page that was away for several seconds may take about as long to come back.
 BACK_WITHIN_MS = 35_000
 
 
@@ -311,6 +313,52 @@ def test_a_silent_drop_is_caught_by_the_heartbeat_watchdog(
     expect(page.locator(f'#display-now .current[data-slot="{MORNING}"]')).to_be_visible()
     assert len(sockets) == 2, f"{len(sockets)} sockets opened"
     assert sockets[1], "the new socket received nothing"
+    assert watched.navigations == 1
+    watched.assert_clean()
+
+
+def test_after_a_long_outage_the_screen_says_printed_programme_and_drops_expired_overrides(
+    start_server: StartServer, new_page: NewPage, tmp_path: Path
+) -> None:
+    """Offline for over 10 minutes (on Playwright's clock, the server frozen): the screen still
+    shows the meeting, labelled as the printed programme, not confirmed; an announcement that
+    expired meanwhile is gone, although no server said so."""
+    data = tmp_path / "data"
+    token = accounts(data, tokens=(("tools", "secretariat", None),))["tools"]
+    server = start_server(at=WEDNESDAY_MORNING, data=data)
+    posted = httpx.post(
+        f"{server.url}/api/overrides",
+        headers=bearer(token),
+        json={
+            "room": "cr4",
+            "kind": "announce",
+            "text": ANNOUNCEMENT,
+            "expires": "2023-12-13T11:05",
+        },
+        timeout=10,
+    )
+    assert posted.status_code == 201, posted.text
+    watched = new_page(viewport=LANDSCAPE)
+    page = watched.page
+    page.clock.install()
+    open_display(page, server)
+    html = page.locator("html")
+    mark = page.locator(".connection")
+    banner = page.locator("#display-now .banner")
+    expect(banner).to_have_text(ANNOUNCEMENT)
+    with stopped(server):
+        page.clock.fast_forward(HEARTBEAT_TIMEOUT_MS + 1_500)
+        expect(html).to_have_attribute("data-connection", "offline")
+        expect(mark).to_have_text(re.compile(r"^Offline since 11:0\d$"))
+        page.clock.fast_forward(5 * 60_000)  # past 11:05 on the venue's clock
+        expect(banner).to_have_count(0)
+        expect(page.locator(f'#display-now .current[data-slot="{MORNING}"]')).to_be_visible()
+        page.clock.fast_forward(6 * 60_000)  # over 10 minutes offline
+        expect(html).to_have_attribute("data-connection", "unconfirmed")
+        expect(mark).to_have_text(
+            re.compile(r"^Offline since 11:0\d · Printed programme, not confirmed$")
+        )
+        expect(page.locator(f'#display-now .current[data-slot="{MORNING}"]')).to_be_visible()
     assert watched.navigations == 1
     watched.assert_clean()
 
