@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import Page, ViewportSize, expect
 
 from tests._staff import PASSWORD, accounts
-from tests.conftest import Server
+from tests.conftest import SHIPPED_NOTE, Server
 
 from .conftest import Watched
 
@@ -169,4 +169,50 @@ def test_the_console_is_usable_on_a_phone(
         box = page.locator(control).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     page.screenshot(path=artifacts / "console-phone.png", full_page=True)
+    console.assert_clean()
+
+
+def test_the_secretariat_publishes_a_revised_programme_from_the_console(
+    start_server: StartServer,
+    new_page: Callable[..., Watched],
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    """Send a file, see what it changes, publish: the open display moves the afternoon
+    meeting without reloading.  A broken file is refused with its line, and nothing changes."""
+    data = tmp_path / "data"
+    accounts(data, users=(("sam", "secretariat", None),))
+    server = start_server(at="2023-12-13T14:00:00", data=data)
+    display = new_page(viewport=LANDSCAPE)
+    display.page.goto(f"{server.url}/display/cr4")
+    when = display.page.locator("#display-now .next .when")
+    expect(when).to_contain_text("3–6 p.m.")
+    console = new_page(viewport=DESK)
+    page = console.page
+    page.goto(f"{server.url}/chair")
+    page.fill("#name", "sam")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("html")).to_have_attribute("data-connection", "online")
+    note = SHIPPED_NOTE.read_text(encoding="utf-8")
+
+    def send_file(name: str, text: str) -> None:
+        page.set_input_files(
+            "#r-file", files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}]
+        )
+        page.get_by_role("button", name="Compare").click()
+
+    send_file("broken.txt", note.replace("Wednesday, 13 December", "Wednesday, 31 June"))
+    expect(page.locator("#revision-result [data-refused]")).to_contain_text("broken.txt:")
+    expect(page.get_by_role("button", name="Publish to the screens")).to_have_count(0)
+
+    send_file("revised.txt", note.replace("3–6 p.m.\tDedicated", "4–6 p.m.\tDedicated"))
+    expect(page.locator('#revision-result [data-moved="2023-12-13-1500"]')).to_be_visible()
+    expect(when).to_contain_text("3–6 p.m.")  # comparing changed nothing
+    page.screenshot(path=artifacts / "console-revision.png", full_page=True)
+    page.get_by_role("button", name="Publish to the screens").click()
+    expect(page.locator("#revision-result [data-published]")).to_be_visible()
+    expect(when).to_contain_text("4–6 p.m.", timeout=3000)
+    assert display.navigations == 1, "the display reloaded instead of updating live"
+    display.assert_clean()
     console.assert_clean()
