@@ -35,9 +35,7 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,10 +46,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from _common import HOST, free_port, machine, start_server, table
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -109,58 +106,6 @@ PROBE_JS = """
 })();
 """
 PROBE = PROBE_JS.replace("__BOUNDARY__", str(BOUNDARY_MS))
-
-
-# --- a server subprocess, and small helpers (self-contained: bench/_common.py is shared) --------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(port: int, data_dir: str, at: str) -> subprocess.Popen[bytes]:
-    """``dashboard serve --at AT`` from the repository's root; returns once /healthz answers."""
-    args = [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)]
-    args += ["--data", data_dir, "--at", at, "--log-level", "warning"]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {args}")
-        url = f"http://{HOST}:{port}/healthz"
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as r:
-            if r.status == 200:
-                return proc
-        time.sleep(0.05)
-    stop_server(proc)
-    raise RuntimeError("server did not start in 30 s")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
-def machine() -> str:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {sys.version.split()[0]}"
-
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 # --- the measurement ------------------------------------------------------------------------------
@@ -224,7 +169,8 @@ def one_repeat(browser: Browser, pages_count: int, offline: bool, data_dir: str)
     """A fresh server and fresh pages; None when a page was not ready before the boundary."""
     port = free_port()
     at = (BOUNDARY - timedelta(seconds=LEAD_SECONDS)).replace(tzinfo=None).isoformat()
-    proc = start_server(port, data_dir, at)
+    # Chromium and the server share the machine: no CPU split here.
+    server = start_server(port, data_dir, set(os.sched_getaffinity(0)), at=at)
     contexts: list[BrowserContext] = []
     frozen = False
     try:
@@ -236,17 +182,17 @@ def one_repeat(browser: Browser, pages_count: int, offline: bool, data_dir: str)
             return None
         if offline:
             time.sleep((lead - FREEZE_BEFORE * 1000) / 1000)
-            os.kill(proc.pid, signal.SIGSTOP)
+            os.kill(server.proc.pid, signal.SIGSTOP)
             frozen = True
         for page in pages:
             page.wait_for_function("() => window.__flipProbe.flip !== null", timeout=15_000)
         probes: list[dict[str, Any]] = [page.evaluate("() => window.__flipProbe") for page in pages]
     finally:
         if frozen:
-            os.kill(proc.pid, signal.SIGCONT)
+            os.kill(server.proc.pid, signal.SIGCONT)
         for context in contexts:
             context.close()
-        stop_server(proc)
+        server.stop()
     flips = [float(p["flip"]) for p in probes]
     return Repeat(
         flips=flips,

@@ -12,15 +12,13 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.conftest import ROOT, SHIPPED_NOTE, Server, free_port
+from tests.conftest import ROOT, SHIPPED_NOTE, Server, free_port, spawn_server, stop_server
 
 PASSWORD = "correct horse battery"
 
@@ -142,33 +140,11 @@ def serving(
 def launch(config: Path, data: Path, at: str | None = None, port: int | None = None) -> Server:
     port = port or free_port()
     log = data.parent / f"server-{data.name}-{port}.log"
-    args = [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)]
-    args += ["--config", str(config), "--data", str(data), "--log-level", "warning"]
-    args += ["--at", at] if at else []
-    with log.open("ab") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-    server = Server(process, port, log)
-    deadline = time.monotonic() + 20
-    while True:  # waiting for the start-up
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {server.output()}")
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(f"{server.url}/healthz", timeout=1).read()
-            return server
-        if time.monotonic() > deadline:
-            stop(server)
-            raise RuntimeError(f"server did not start: {server.output()}")
-        time.sleep(0.05)
+    return spawn_server(config, data, log, port=port, at=at)
 
 
 def stop(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(5)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+    stop_server(server)
 
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')

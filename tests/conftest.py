@@ -69,6 +69,47 @@ def make_config(
     return folder
 
 
+def spawn_server(
+    config: Path,
+    data: Path,
+    log: Path,
+    port: int | None = None,
+    at: str | None = None,
+    speed: float | None = None,
+) -> Server:
+    """``dashboard serve`` in its own process, once its /healthz answers; output to ``log``."""
+    port = port or free_port()
+    args = [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)]
+    args += ["--config", str(config), "--data", str(data), "--log-level", "warning"]
+    args += ["--at", at] if at else []
+    args += ["--speed", str(speed)] if speed else []
+    with log.open("ab") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    server = Server(process, port, log)
+    deadline = time.monotonic() + 20
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {server.output()}")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(f"{server.url}/healthz", timeout=1).read()
+            return server
+        if time.monotonic() > deadline:
+            stop_server(server)
+            raise RuntimeError(f"server did not start: {server.output()}")
+        time.sleep(0.05)
+
+
+def stop_server(server: Server) -> None:
+    """SIGTERM, then SIGKILL after 5 s; nothing if it has already gone."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(5)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start servers: ``start_server(at="2023-12-13T14:59:58", speed=1, config=folder,
@@ -83,49 +124,18 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         port: int | None = None,
         data: Path | None = None,
     ) -> Server:
-        config = config or make_config(tmp_path / f"config{len(servers)}")
-        port = port or free_port()
-        log = tmp_path / f"server{len(servers)}.log"
-        args = [
-            sys.executable,
-            "-m",
-            "dashboard.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--config",
-            str(config),
-            "--log-level",
-            "warning",
+        server = spawn_server(
+            config or make_config(tmp_path / f"config{len(servers)}"),
             # Each server its own database unless the test shares one (restarts).
-            "--data",
-            str(data or tmp_path / f"data{len(servers)}"),
-        ]
-        if at:
-            args += ["--at", at]
-        if speed:
-            args += ["--speed", str(speed)]
-        with log.open("wb") as out:
-            process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        server = Server(process, port, log)
+            data or tmp_path / f"data{len(servers)}",
+            tmp_path / f"server{len(servers)}.log",
+            port=port,
+            at=at,
+            speed=speed,
+        )
         servers.append(server)
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {server.output()}")
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{server.url}/healthz", timeout=1).read()
-                return server
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {server.output()}")
-            time.sleep(0.05)
+        return server
 
     yield start
     for server in servers:
-        if server.process.poll() is None:
-            server.process.terminate()
-            try:
-                server.process.wait(5)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait()
+        stop_server(server)

@@ -38,12 +38,16 @@ class OverrideDesk:
         self._lock = asyncio.Lock()
 
     def draft(
-        self, body: Mapping[str, Any], author: str, allowed_rooms: frozenset[str] | None
+        self,
+        body: Mapping[str, Any],
+        author: str,
+        allowed_rooms: frozenset[str] | None,
+        id: str = "preview",
     ) -> Override:
         """The override a request would make, without storing it (the console's preview)."""
         return build_override(
             body,
-            id="preview",
+            id=id,
             author=author,
             now=self.service.clock.now(),
             programmes=self.service.site.programmes,
@@ -66,16 +70,7 @@ class OverrideDesk:
                 )
                 if earlier is not None:
                     return Receipt(Override.from_data(earlier.data), earlier.seq, False)
-            override = build_override(
-                body,
-                id=uuid.uuid4().hex,
-                author=author,
-                now=self.service.clock.now(),
-                programmes=self.service.site.programmes,
-                room_names={r.id: r.name for r in self.service.site.rooms},
-                allowed_rooms=allowed_rooms,
-                existing=self.service.overrides,
-            )
+            override = self.draft(body, author, allowed_rooms, id=uuid.uuid4().hex)
             stored, created = await run_in_threadpool(
                 self.store.append_override,
                 override.to_data(),

@@ -39,15 +39,21 @@ def open_display(new_page: Callable[..., Watched], server: Server) -> Watched:
     return display
 
 
-def log_in(new_page: Callable[..., Watched], server: Server) -> Watched:
-    console = new_page(viewport=DESK)
+def log_in(
+    new_page: Callable[..., Watched],
+    server: Server,
+    name: str = "alice",
+    role: str = "chair",
+    viewport: ViewportSize = DESK,
+) -> Watched:
+    console = new_page(viewport=viewport)
     page = console.page
     page.goto(f"{server.url}/chair")
-    page.fill("#name", "alice")
+    page.fill("#name", name)
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("h1")).to_have_text("Console")
-    expect(page.locator(".site-head .meta")).to_have_text("Logged in as alice (chair)")
+    expect(page.locator(".site-head .meta")).to_have_text(f"Logged in as {name} ({role})")
     expect(page.locator("html")).to_have_attribute("data-connection", "online")
     expect(page.locator("#console-cr4 .empty")).to_be_visible()
     return console
@@ -153,13 +159,8 @@ def test_the_console_is_usable_on_a_phone(
     tmp_path: Path,
 ) -> None:
     server = staff_server(start_server, tmp_path)
-    console = new_page(viewport=PHONE)
+    console = log_in(new_page, server, viewport=PHONE)
     page = console.page
-    page.goto(f"{server.url}/chair")
-    page.fill("#name", "alice")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("html")).to_have_attribute("data-connection", "online")
     send(page, "Running late", minutes="10")
     expect(page.locator("#console-message .ok")).to_have_text("Sent: Running 10 minutes late")
     # Nothing wider than the screen: no sideways scrolling to reach a field or a button.
@@ -187,13 +188,8 @@ def test_the_secretariat_publishes_a_revised_programme_from_the_console(
     display.page.goto(f"{server.url}/display/cr4")
     when = display.page.locator("#display-now .next .when")
     expect(when).to_contain_text("3–6 p.m.")
-    console = new_page(viewport=DESK)
+    console = log_in(new_page, server, name="sam", role="secretariat")
     page = console.page
-    page.goto(f"{server.url}/chair")
-    page.fill("#name", "sam")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("html")).to_have_attribute("data-connection", "online")
     note = SHIPPED_NOTE.read_text(encoding="utf-8")
 
     def send_file(name: str, text: str) -> None:

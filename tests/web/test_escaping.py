@@ -66,7 +66,7 @@ class MarkupCheck(HTMLParser):
 def markup_problems(html: str) -> list[str]:
     check = MarkupCheck()
     check.feed(html)
-    # The inert <template>s of a display's timeline are markup too: check them as such.
+    # HTMLParser reads the inert <template>s of a display's timeline as markup: checked too.
     return check.problems
 
 
