@@ -9,8 +9,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 # What a slot is, when its text says so.  "meeting" is an ordinary formal meeting.
@@ -106,9 +106,10 @@ class Programme:
             raise ValueError("a session must end on or after its first day")
         if (pair := first_overlap(self.slots)) is not None:
             raise ValueError(f"slots {self.slots[pair[0]].id} and {self.slots[pair[1]].id} overlap")
-        # Slots keep the venue's offset, so that their wall-clock fields read as the venue's.
+        # Slots keep the venue's offset, so that their wall-clock fields read as the venue's
+        # (as a fixed offset: see ``venue_time``).
         local = [
-            replace(s, start=s.start.astimezone(self.tz), end=s.end.astimezone(self.tz))
+            replace(s, start=venue_time(s.start, self.tz), end=venue_time(s.end, self.tz))
             for s in sorted(self.slots, key=lambda s: _utc(s.start))
         ]
         object.__setattr__(self, "slots", tuple(local))
@@ -158,7 +159,7 @@ class Programme:
         different answer: the next slot start or end.  None once the programme is over."""
         _require_aware(instant)
         i = bisect.bisect_right(self._boundaries, _utc(instant))
-        return self._boundaries[i].astimezone(self.tz) if i < len(self._boundaries) else None
+        return venue_time(self._boundaries[i], self.tz) if i < len(self._boundaries) else None
 
     def footnotes(self) -> tuple[Footnote, ...]:
         """Every footnote once, in the order the slots first cite them."""
@@ -185,7 +186,8 @@ def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The instant a wall clock in ``tz`` shows ``at`` on ``day``.
 
     Raises ValueError for a wall time that a daylight-saving change skips (2:30 a.m. on the
-    spring-forward night); a repeated one (autumn) is its first occurrence.
+    spring-forward night); a repeated one (autumn) is its first occurrence.  The result carries
+    that moment's fixed offset (see ``venue_time``).
     """
     instant = datetime.combine(day, at, tzinfo=tz)
     try:
@@ -194,7 +196,31 @@ def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
         raise ValueError(f"{at:%H:%M} on {day.isoformat()} is out of range") from None
     if back.replace(tzinfo=None) != instant.replace(tzinfo=None):
         raise ValueError(f"{at:%H:%M} on {day:%d %B %Y} does not exist in {tz.key}")
-    return instant
+    return venue_time(instant, tz)
+
+
+def venue_time(instant: datetime, tz: ZoneInfo) -> datetime:
+    """``instant`` as the venue's wall clock reads it, carrying that moment's fixed UTC offset
+    rather than the zone itself.
+
+    Why: Python compares and subtracts two datetimes that share one tzinfo object as wall
+    clocks, ignoring ``fold``, so with a ``ZoneInfo`` 1.30 a.m. EDT and 1.30 a.m. EST (the
+    repeated hour of the autumn night) are "equal", and adding an hour across a change is off
+    by one.  Datetimes with fixed offsets compare and subtract as instants, whatever their
+    offsets, and still read as the venue's wall clock.  Every instant the domain keeps goes
+    through here (or is UTC); arithmetic on one is followed by ``venue_time`` again, since the
+    offset may change on the way.
+    """
+    _require_aware(instant)
+    local = instant.astimezone(tz)
+    offset = local.utcoffset()
+    assert offset is not None  # a ZoneInfo always has one
+    return local.replace(tzinfo=_fixed(offset))
+
+
+@cache
+def _fixed(offset: timedelta) -> timezone:
+    return timezone(offset)
 
 
 def _utc(instant: datetime) -> datetime:

@@ -3,6 +3,17 @@
 programmes, the overrides already made and the rooms the sender may act on.
 
 The console and the API both call ``build_override``: one set of rules.
+
+Which meeting an override acts on, when the request names no ``slot`` (``default_slot``):
+
+* a correction acts on the meeting it corrects: a cancel or move sent after an earlier cancel
+  or move of a meeting that has not ended yet acts on that meeting (not on the next one, which
+  is what "the current or next" would be once the first is cancelled); a "late" sent after an
+  earlier "late" for a meeting that has not started yet acts on that meeting;
+* otherwise "late" acts on the meeting under way only in its first ``LATE_GRACE`` minutes and
+  if no delay was announced for it (later, it has started: the delay is for the next one);
+* extend, end, suspend, resume and pointer act on the meeting under way;
+* the others on the meeting under way, or else the next one.
 """
 
 from __future__ import annotations
@@ -21,9 +32,10 @@ from .overrides import (
     OverrideKind,
     UnknownRoom,
     cleared_ids,
+    standing,
 )
-from .plan import Planned, plan_room
-from .programme import Programme, local_instant
+from .plan import FAMILIES, Planned, RoomPlan, plan_room
+from .programme import Programme, local_instant, venue_time
 
 FIELDS = {
     "room",
@@ -43,6 +55,7 @@ FIELDS = {
 }
 MAX_TEXT = 500
 MAX_LATE_MINUTES = 240
+LATE_GRACE = timedelta(minutes=30)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Kinds that act on the slot under way; the others may also act on the next one.
 _NEEDS_CURRENT = {
@@ -77,7 +90,7 @@ def build_override(
         raise OverrideError("kind", f"must be one of {', '.join(OverrideKind)}") from None
     rooms = _rooms(body, programmes, allowed_rooms)
     tz = programmes[rooms[0]].tz
-    now = now.astimezone(tz)
+    now = venue_time(now, tz)
     effective = _instant(body, "effective", tz) or now
     values: dict[str, Any] = {
         "text": _text(body, "text"),
@@ -183,7 +196,7 @@ def _instant(body: Mapping[str, Any], key: str, tz: Any) -> datetime | None:
             parsed = local_instant(parsed.date(), parsed.time(), tz)
         except ValueError as exc:
             raise OverrideError(key, str(exc)) from None
-    return parsed.astimezone(tz)  # screens read wall-clock fields: keep the venue's offset
+    return venue_time(parsed, tz)  # screens read wall-clock fields: keep the venue's offset
 
 
 def _target(
@@ -248,16 +261,17 @@ def _slot(
     """The slot the override acts on in ``room``, checked against what the override says."""
     name = names.get(room, room)
     plan = plan_room(room, programmes, existing, effective)
-    if isinstance(body.get("slot"), str):
-        chosen = plan.find(body["slot"])
+    slot = body.get("slot")
+    if slot is not None:
+        if not isinstance(slot, str) or not slot:
+            raise OverrideError("slot", "expected a slot id (a string)")
+        chosen = plan.find(slot)
         if chosen is None:
-            raise OverrideError("slot", f"no slot {body['slot']!r} in {name}")
-    elif kind in _NEEDS_CURRENT:
-        chosen = plan.current(effective)
-        if chosen is None:
-            raise OverrideError("room", f"no meeting is under way in {name}")
+            raise OverrideError("slot", f"no slot {slot!r} in {name}")
     else:
-        chosen = plan.current(effective) or plan.next(effective)
+        chosen = default_slot(kind, room, plan, existing, effective)
+        if chosen is None and kind in _NEEDS_CURRENT:
+            raise OverrideError("room", f"no meeting is under way in {name}")
         if chosen is None:
             raise OverrideError("room", f"no meeting is left in the programme of {name}")
     until = values["until"]
@@ -282,7 +296,10 @@ def _slot(
             (
                 p
                 for p in target.slots
-                if p.takes_place and p.start < chosen.end and chosen.start < p.end
+                if p.takes_place
+                and p.start < chosen.end
+                and chosen.start < p.end
+                and not (p.moved_from == room and p.id == chosen.id)  # itself, moved there before
             ),
             None,
         )
@@ -290,3 +307,38 @@ def _slot(
             to_room = values["to_room"]
             raise OverrideError("to_room", f"{names.get(to_room, to_room)} is in use then")
     return chosen
+
+
+def default_slot(
+    kind: OverrideKind,
+    room: str,
+    plan: RoomPlan,
+    existing: Sequence[Override],
+    effective: datetime,
+) -> Planned | None:
+    """The meeting an override with no ``slot`` acts on in ``room`` (see the module's text)."""
+    family = FAMILIES.get(kind)
+    if family is not None and kind not in _NEEDS_CURRENT:
+        for earlier in reversed(standing(existing, effective)):
+            slot_id = earlier.slot_in(room)
+            if FAMILIES.get(earlier.kind) != family or slot_id is None:
+                continue
+            corrected = plan.find(slot_id)
+            if corrected is None:
+                continue
+            still_open = (
+                corrected.start > effective
+                if kind is OverrideKind.LATE
+                else corrected.end > effective
+            )
+            if still_open:
+                return corrected
+            break  # the latest word on that question concerns a meeting now past
+    current = plan.current(effective)
+    if kind in _NEEDS_CURRENT:
+        return current
+    if kind is OverrideKind.LATE and current is not None:
+        announced = current.start != current.scheduled_start
+        if announced or effective - current.scheduled_start >= LATE_GRACE:
+            current = None  # under way: the delay is for the next meeting
+    return current or plan.next(effective)

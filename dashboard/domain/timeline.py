@@ -3,6 +3,10 @@
 The scheduler asks two questions: ``screen_state(programme, t)`` (what to show) and
 ``next_screen_change(programme, t)`` (when to ask again).  Both are pure, so the whole week can be
 tested instant by instant without a server.
+
+``screen_state`` is the one function every view reads: displays, phones (now, today and the
+week), the console, the JSON API and the overview all render a ``ScreenState``, so none of them
+can disagree with another about what the overrides in force have made of the programme.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ class ScreenState:
     today: tuple[Planned, ...]  # including cancelled and moved-away slots, marked
     banners: tuple[Banner, ...] = ()
     notices: tuple[Planned, ...] = ()  # today's remaining slots cancelled or moved away
+    slots: tuple[Planned, ...] = ()  # the room's whole plan (the week), as of this state
+
+    def on(self, day: date) -> tuple[Planned, ...]:
+        """The room's planned slots that start on ``day`` (the venue's calendar)."""
+        return tuple(p for p in self.slots if p.start.date() == day)
 
 
 def screen_state(
@@ -61,7 +70,7 @@ def screen_state(
     else:
         status = Status.NO_MEETING_TODAY
     notices = tuple(p for p in today if not p.takes_place and p.end > instant)
-    return ScreenState(day, status, current, upcoming, today, plan.banners, notices)
+    return ScreenState(day, status, current, upcoming, today, plan.banners, notices, plan.slots)
 
 
 def _plan(

@@ -452,4 +452,6 @@ def test_long_s_in_a_month_name_is_read_not_crashed() -> None:
 def test_times_are_wall_clock_in_the_venue() -> None:
     p = one_programme(HEADER + "Monday, 11 December\n10.00–13.00\tA\n")
     assert p.slots[0].start.time() == time(10)
-    assert p.slots[0].start.tzinfo == NY
+    assert p.slots[0].start == datetime(2023, 12, 11, 10, tzinfo=NY)
+    # The venue's offset of that moment, fixed (so instants compare as instants: venue_time).
+    assert p.slots[0].start.utcoffset() == timedelta(hours=-5)
