@@ -102,7 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             raise
         raise UsageError(f"--at: {exc}") from None
     print(f"Serving on http://{settings.host}:{settings.port}/", file=sys.stderr)
-    for room in app.state.site.rooms:
+    for room in app.state.live.site.rooms:
         print(
             f"  {room.name}: display http://{settings.host}:{settings.port}/display/{room.id}",
             file=sys.stderr,

@@ -65,7 +65,9 @@ class Planned:
     # A planned slot reads like its slot in templates.
     @property
     def id(self) -> str:
-        return self.slot.id
+        """Unique in the room's plan: a slot moved here from another room is "source/slot id"
+        (the room's own slot at that time may still be listed, cancelled or moved away)."""
+        return moved_id(self.moved_from, self.slot.id) if self.moved_from else self.slot.id
 
     @property
     def title(self) -> str:
@@ -150,7 +152,11 @@ class RoomPlan:
         return tuple(p for p in self.slots if p.start.date() == day)
 
     def find(self, slot_id: str) -> Planned | None:
-        return next((p for p in self.slots if p.id == slot_id), None)
+        """By planned id; a bare slot id also finds a slot moved here under that id."""
+        exact = next((p for p in self.slots if p.id == slot_id), None)
+        if exact is not None:
+            return exact
+        return next((p for p in self.slots if p.moved_from and p.slot.id == slot_id), None)
 
 
 def latest_of_families(active: Sequence[Override]) -> dict[tuple[str, str, str], str]:
@@ -191,7 +197,7 @@ def plan_room(
                     continue
                 slot = programmes[source].slot_by_id(slot_id) if source in programmes else None
                 if slot is not None:
-                    planned[f"{source}/{slot_id}"] = Planned(
+                    planned[moved_id(source, slot_id)] = Planned(
                         slot, slot.start, slot.end, moved_from=source
                     )
     banners: list[Banner] = []
@@ -273,8 +279,18 @@ def _key(planned: Mapping[str, Planned], slot_id: str) -> str:
     own = planned.get(slot_id)
     if own is not None and own.takes_place:
         return slot_id
-    moved = (k for k, p in planned.items() if p.moved_from is not None and p.id == slot_id)
+    moved = (k for k, p in planned.items() if p.moved_from is not None and p.slot.id == slot_id)
     return next(moved, slot_id)
+
+
+def moved_id(source: str, slot_id: str) -> str:
+    return f"{source}/{slot_id}"
+
+
+def split_id(planned_id: str) -> tuple[str | None, str]:
+    """(source room, slot id) of a planned slot's id; no source for the room's own slots."""
+    source, sep, slot_id = planned_id.rpartition("/")
+    return (source, slot_id) if sep else (None, planned_id)
 
 
 def _apply(o: Override, p: Planned, tz: ZoneInfo) -> Planned:

@@ -299,7 +299,7 @@ def _slot(
                 if p.takes_place
                 and p.start < chosen.end
                 and chosen.start < p.end
-                and not (p.moved_from == room and p.id == chosen.id)  # itself, moved there before
+                and not (p.moved_from == room and p.slot == chosen.slot)  # itself, moved before
             ),
             None,
         )

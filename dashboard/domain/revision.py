@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .overrides import Override, standing
+from .plan import split_id
 from .programme import Programme, Slot
 
 
@@ -61,8 +62,9 @@ def orphaned_overrides(
     kept and flagged to the secretariat, never dropped."""
     orphans = []
     for o in standing(overrides, instant):
-        for room, slot_id in o.slots:
-            programme = programmes.get(room)
+        for room, planned_id in o.slots:
+            source, slot_id = split_id(planned_id)  # a slot moved into the room: its source's
+            programme = programmes.get(source or room)
             if programme is None or programme.slot_by_id(slot_id) is None:
                 orphans.append(o)
                 break

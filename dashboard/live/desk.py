@@ -78,23 +78,32 @@ class OverrideDesk:
                 override.created,
                 idempotency_key,
             )
-            self.service.overrides.append(override)
-        for room in affected_rooms(override, self.service.overrides):
-            self.scheduler.update(room)
+            target = self._target(override)
+            self.service.add_override(override)
+        # Refreshing never raises (a failure is logged, retried and shown on /healthz): the
+        # override is stored, so it is acknowledged whatever a render does.
+        for room in affected_rooms(override, target):
+            if self.service.site.room(room) is not None:
+                self.scheduler.update(room)
         return Receipt(override, stored.seq, created)
 
+    def _target(self, override: Override) -> Override | None:
+        """The override a clear undoes (read before the clear makes it forgotten)."""
+        if override.target is None:
+            return None
+        return next((o for o in self.service.overrides if o.id == override.target), None)
 
-def affected_rooms(override: Override, overrides: list[Override]) -> set[str]:
+
+def affected_rooms(override: Override, target: Override | None) -> set[str]:
     rooms = set(override.rooms)
     if override.to_room:
         rooms.add(override.to_room)
-    if override.target:  # clearing a move changes both rooms back
-        target = next((o for o in overrides if o.id == override.target), None)
-        if target is not None:
-            rooms |= set(target.rooms) | ({target.to_room} if target.to_room else set())
+    if target is not None:  # clearing a move changes both rooms back
+        rooms |= set(target.rooms) | ({target.to_room} if target.to_room else set())
     return rooms
 
 
 def load_overrides(store: Store) -> list[Override]:
-    """Every override in the log, in order: at start-up, all acknowledged ones are in effect."""
+    """Every override in the log, in order: at start-up, all acknowledged ones are in effect
+    (the service then keeps those that can still be)."""
     return [Override.from_data(s.data) for s in store.overrides()]

@@ -6,6 +6,12 @@ newest one: its mailbox holds one frame and a newer frame replaces an unsent one
 never awaits a subscriber, so a slow or dead client cannot delay the others; each connection
 drains its own mailbox in its own task.  The same ``str`` object goes to every subscriber.
 
+A frame may come in two forms: the full text, and a ``brief`` one that leaves out what has not
+changed since version ``brief_after`` (a display's timeline of the week to come is resent only
+when it changes, not at every boundary).  A subscriber gets the brief form only if it was sent
+a version at least that recent; a new subscriber, or one whose unsent frame was replaced, gets
+the full text.
+
 The interface is what a Redis-backed hub would offer between processes: ``publish(channel,
 version, frame)`` and ``subscribe(channel)``.  Across processes only a small note ("channel C is
 at version V") needs to travel, since every process renders frames from the same programme.
@@ -21,13 +27,15 @@ from dataclasses import dataclass
 class Frame:
     version: int
     text: str
+    brief: Frame | None = None  # without what is unchanged since ``brief_after`` (one object)
+    brief_after: int = 0
 
 
 HEARTBEAT_VERSION = -1  # a frame that only says "this link is alive"
 
 
 class Subscriber:
-    __slots__ = ("_event", "_pending", "channel", "closed", "dropped")
+    __slots__ = ("_event", "_pending", "channel", "closed", "dropped", "sent")
 
     def __init__(self, channel: str) -> None:
         self.channel = channel
@@ -35,6 +43,7 @@ class Subscriber:
         self._event = asyncio.Event()
         self.closed = False
         self.dropped = 0  # frames replaced before they were sent (the client was slow)
+        self.sent = 0  # the version of the last frame taken (0: none yet)
 
     def offer(self, frame: Frame) -> None:
         if self._pending is not None and self._pending.version != HEARTBEAT_VERSION:
@@ -51,13 +60,19 @@ class Subscriber:
         return self._pending is None and not self.closed
 
     async def next(self) -> Frame | None:
-        """The newest frame not yet taken; None once the subscription is closed."""
+        """The newest frame not yet taken (its brief form when this subscriber has what the
+        brief form leaves out); None once the subscription is closed."""
         while self._pending is None and not self.closed:
             self._event.clear()
             await self._event.wait()
         if self.closed:
             return None
         frame, self._pending = self._pending, None
+        if frame is None or frame.version == HEARTBEAT_VERSION:
+            return frame
+        sent, self.sent = self.sent, frame.version
+        if frame.brief is not None and sent >= frame.brief_after:
+            return frame.brief
         return frame
 
 
@@ -66,9 +81,17 @@ class Hub:
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._latest: dict[str, Frame] = {}
 
-    def publish(self, channel: str, version: int, text: str) -> int:
+    def publish(
+        self,
+        channel: str,
+        version: int,
+        text: str,
+        brief: str | None = None,
+        brief_after: int = 0,
+    ) -> int:
         """Offer a frame to every subscriber of ``channel``; returns how many were offered."""
-        frame = Frame(version, text)
+        short = Frame(version, brief) if brief is not None else None
+        frame = Frame(version, text, short, brief_after)
         self._latest[channel] = frame
         subscribers = self._subscribers.get(channel, ())
         for subscriber in subscribers:

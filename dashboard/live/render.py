@@ -82,11 +82,19 @@ class Renderer:
     # One method a channel: what a message on that channel holds (top-level elements with ids,
     # which htmx's ws extension swaps out of band).
     def display_frame(self, view: RoomView, coming: Sequence[RoomView] = ()) -> str:
-        """The display's state, and the states still to come today, each with its instant, so
-        the page flips by itself at the boundary, connected or not."""
-        return self.render("partials/_display_now.html", v=view) + self.render(
-            "partials/_display_timeline.html", coming=coming
-        )
+        """The display's state, and the states still to come, each with its instant, so the
+        page flips by itself at each boundary, connected or not."""
+        return self.display_now(view) + self.display_timeline(coming)
+
+    def display_now(self, view: RoomView) -> str:
+        return self.render("partials/_display_now.html", v=view)
+
+    def display_timeline(self, coming: Sequence[RoomView]) -> str:
+        return self.render("partials/_display_timeline.html", coming=coming)
+
+    def use_rooms(self, room_names: dict[str, str]) -> None:
+        """A revised rooms.toml may rename rooms: "Moved to …" reads the new names."""
+        self.env.globals["room_names"] = room_names
 
     def room_frame(self, view: RoomView) -> str:
         return self.render("partials/_room_now.html", v=view) + self.render(

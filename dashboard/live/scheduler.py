@@ -4,12 +4,17 @@ APScheduler 3's defaults would silently skip a change: a job that starts more th
 late (a stalled event loop, a suspended laptop) is a "misfire" and is dropped.  Slot changes must
 never be dropped, so ``misfire_grace_time=None`` (run however late) and ``coalesce=True`` (one
 run for any number of missed ones; the refresh computes the state at the real instant anyway).
+
+A room always has its next change booked, whatever a refresh raised: a failure is logged with
+its room and traceback, the room is reported behind on ``/healthz``, and a retry is booked
+(1 s, then doubling to a minute), before the room's next change if that comes first.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -19,16 +24,32 @@ from .service import LiveService
 log = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+RETRY_FIRST = timedelta(seconds=1)
+RETRY_LAST = timedelta(seconds=60)
+# A job this late (in real time) means the scheduler is not running the room's changes.
+OVERDUE = timedelta(seconds=30)
 
 
 def job_id(room_id: str) -> str:
     return f"room:{room_id}"
 
 
+@dataclass(frozen=True)
+class RoomHealth:
+    next_change: datetime | None  # the venue clock's instant of the booked change
+    next_run: datetime | None  # when, in real time, the job runs (a change or a retry)
+    failures: int  # refreshes failed in a row
+    error: str  # the last failure, while failing
+    behind: bool
+
+
 class RoomScheduler:
     def __init__(self, service: LiveService) -> None:
         self.service = service
         self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        self._failures: dict[str, int] = {}
+        self._errors: dict[str, str] = {}
+        self._booked: dict[str, datetime | None] = {}  # room → the change its job is for
 
     def start(self) -> None:
         """Must be called from the running event loop (the app's lifespan)."""
@@ -41,28 +62,90 @@ class RoomScheduler:
             self.scheduler.shutdown(wait=False)
 
     def update(self, room_id: str, at: datetime | None = None) -> None:
-        """Refresh a room now and plan its next change (also after an override lands)."""
-        self.service.refresh(room_id, at)
+        """Refresh a room now and book its next change (also after an override lands).  Never
+        raises: the room's screens must go on changing whatever one refresh did."""
+        if self.service.site.room(room_id) is None:  # gone with a revised rooms.toml
+            self._forget(room_id)
+            return
+        try:
+            self.service.refresh(room_id, at)
+        except Exception as exc:
+            failures = self._failures[room_id] = self._failures.get(room_id, 0) + 1
+            self._errors[room_id] = f"{type(exc).__name__}: {exc}"
+            log.exception("room %s: refresh failed (%d in a row); retrying", room_id, failures)
+        else:
+            if self._failures.pop(room_id, None):
+                log.warning("room %s: refreshed again after failures", room_id)
+            self._errors.pop(room_id, None)
         self.plan(room_id, at)
 
     def plan(self, room_id: str, at: datetime | None = None) -> None:
-        change = self.service.next_change(room_id, at)
-        if change is None:
-            if self.scheduler.get_job(job_id(room_id)) is not None:
-                self.scheduler.remove_job(job_id(room_id))
+        """Book the room's job: its next change, or a retry first while it is failing."""
+        try:
+            change = self.service.next_change(room_id, at)
+        except Exception as exc:
+            self._failures[room_id] = self._failures.get(room_id, 0) + 1
+            self._errors[room_id] = f"{type(exc).__name__}: {exc}"
+            log.exception("room %s: cannot compute its next change; retrying", room_id)
+            change = None
+        run = self.service.clock.real_time_of(change) if change is not None else None
+        retry = self._retry_at(room_id)
+        if retry is not None and (run is None or retry < run):
+            # The retry refreshes at the instant that failed (or later, if the clock is there):
+            # a boundary whose job fired a hair early is still the one retried.
+            run, change = retry, at
+        if run is None:
+            self._forget(room_id)
             return
         self.scheduler.add_job(
             self._tick,
-            DateTrigger(self.service.clock.real_time_of(change)),
+            DateTrigger(run),
             args=[room_id, change],
             id=job_id(room_id),
             replace_existing=True,
         )
-        log.debug("room %s: next change at %s", room_id, change.isoformat())
+        self._booked[room_id] = change
+        log.debug("room %s: next run at %s", room_id, run.isoformat())
 
-    async def _tick(self, room_id: str, change: datetime) -> None:
+    def _retry_at(self, room_id: str) -> datetime | None:
+        failures = self._failures.get(room_id, 0)
+        if not failures:
+            return None
+        wait: timedelta = min(RETRY_LAST, RETRY_FIRST * 2 ** min(failures - 1, 10))
+        return datetime.now(UTC) + wait
+
+    def _forget(self, room_id: str) -> None:
+        if self.scheduler.get_job(job_id(room_id)) is not None:
+            self.scheduler.remove_job(job_id(room_id))
+        self._booked.pop(room_id, None)
+        self._failures.pop(room_id, None)
+        self._errors.pop(room_id, None)
+
+    async def _tick(self, room_id: str, change: datetime | None) -> None:
         self.update(room_id, change)
 
     def next_run(self, room_id: str) -> datetime | None:
         job = self.scheduler.get_job(job_id(room_id))
-        return job.next_run_time if job is not None else None
+        run: datetime | None = job.next_run_time if job is not None else None
+        return run
+
+    def health(self, room_id: str) -> RoomHealth:
+        """Behind: the last refresh failed, or no job is booked though a change is to come, or
+        the booked job is long overdue."""
+        next_run = self.next_run(room_id)
+        failures = self._failures.get(room_id, 0)
+        behind = failures > 0
+        if next_run is None:
+            try:
+                behind = behind or self.service.next_change(room_id) is not None
+            except Exception:
+                behind = True
+        elif next_run < datetime.now(UTC) - OVERDUE:
+            behind = True
+        return RoomHealth(
+            next_change=self._booked.get(room_id),
+            next_run=next_run,
+            failures=failures,
+            error=self._errors.get(room_id, ""),
+            behind=behind,
+        )

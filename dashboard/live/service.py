@@ -1,8 +1,11 @@
 """The live state of every room: ask the domain, render once, publish.
 
 ``refresh(room)`` is what the scheduler calls at each boundary: it computes the room's screen
-state at the clock's instant, and only when that state differs from the last one does it bump
-the room's version, render the room's partials once and publish them to the hub.
+state at the clock's instant, and only when that state differs from the last one published does
+it render the room's partials once and publish them to the hub.  A state is committed (its
+version, the pages and JSON built from it) only once everything is rendered and published: a
+render that raises leaves the room at its last published state, so the next attempt renders it
+again instead of finding it "unchanged".
 """
 
 from __future__ import annotations
@@ -15,13 +18,17 @@ from datetime import datetime
 
 from ..clock import Clock
 from ..domain.overrides import Override, for_room, standing
-from ..domain.timeline import ScreenState, next_screen_change, screen_state, start_of_next_day
+from ..domain.rooms import Room
+from ..domain.timeline import ScreenState, next_screen_change, screen_state
 from ..site import Site
 from .hub import Hub
+from .memory import OverrideMemory
 from .render import Renderer, RoomView
 
 OVERVIEW = "overview"
-MAX_COMING = 24  # states sent ahead to displays: a day has a handful of changes
+# States sent ahead to displays: the rest of the session, so that a display that loses the
+# server in the evening still turns to the next morning's meetings (a week is a few dozen).
+MAX_COMING = 64
 HEARTBEAT_SECONDS = 15.0
 # Browsers send no keepalive of their own: a page that hears nothing for two heartbeats knows
 # its link is dead and reconnects.  The element is swapped into the page's own #heartbeat.
@@ -47,6 +54,30 @@ class CachedPage:
     etag: str
 
 
+@dataclass(frozen=True)
+class Timeline:
+    """A display's states to come, rendered once, resent only when they change."""
+
+    entries: tuple[tuple[datetime, ScreenState], ...]
+    coming: tuple[RoomView, ...]
+    html: str
+    version: int  # the room's version when it was rendered
+
+    def still(self, entries: Sequence[tuple[datetime, ScreenState]], now: datetime) -> bool:
+        """The same future as ``entries``, as seen at ``now`` (past entries are spent)."""
+        return tuple(e for e in self.entries if e[0] > now) == tuple(entries)
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What a room's screens were last sent."""
+
+    key: tuple[ScreenState, tuple[Override, ...], int]
+    view: RoomView
+    timeline: Timeline
+    card: str
+
+
 class LiveService:
     def __init__(
         self,
@@ -57,16 +88,24 @@ class LiveService:
         overrides: Sequence[Override] = (),
     ) -> None:
         self.site = site
-        self.overrides: list[Override] = list(overrides)  # every override ever made, in order
         self.clock = clock
         self.renderer = renderer
         self.hub = hub
+        self.memory = OverrideMemory(overrides, site.programmes, clock.now())
         self.boot = format(int(clock.now().timestamp() * 1000), "x")
-        self._states: dict[str, tuple[ScreenState, tuple[Override, ...]]] = {}
-        self._versions: dict[str, int] = {}
-        self._since: dict[str, datetime] = {}
-        self._cards: dict[str, str] = {}
+        self._generation = 0  # bumped by each revised site: every room renders again
+        self._rooms: dict[str, Committed] = {}
+        self._published_at: dict[str, datetime] = {}
         self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
+
+    @property
+    def overrides(self) -> tuple[Override, ...]:
+        """The overrides that can still shape a screen, in the order they were made."""
+        return self.memory.overrides
+
+    def add_override(self, override: Override) -> None:
+        """An acknowledged override joins the live state (the store has it already)."""
+        self.memory.add(override, self.site.programmes, self.clock.now())
 
     def instant(self, at: datetime | None = None) -> datetime:
         """The clock's instant, never before ``at`` (a job may fire a hair early on a scaled
@@ -75,36 +114,102 @@ class LiveService:
         return max(now, at) if at is not None else now
 
     def replace_site(self, site: Site) -> None:
-        """Publish revised programmes: one assignment, so no render mixes old and new."""
+        """Publish revised programmes: one assignment, so no render mixes old and new.  Rooms
+        keep their last published state (pages and JSON still answer) until each re-renders."""
         self.site = site
-        self._states.clear()  # every room re-renders on its next refresh
+        self.renderer.use_rooms({r.id: r.name for r in site.rooms})
+        self._generation += 1
         self._pages.clear()
+        for gone in set(self._rooms) - {r.id for r in site.rooms}:
+            del self._rooms[gone]
+            self._published_at.pop(gone, None)
 
     def state_at(self, room_id: str, instant: datetime) -> ScreenState:
+        """The one function every view reads (see domain/timeline.py)."""
         programmes = self.site.programmes
         return screen_state(programmes[room_id], instant, self.overrides, room_id, programmes)
 
     def refresh(self, room_id: str, at: datetime | None = None) -> bool:
-        """Recompute a room's state; publish it if it changed.  True when it did."""
+        """Recompute a room's state; publish it if it changed.  True when it did.  Raises if
+        rendering fails, with nothing committed."""
         instant = self.instant(at)
+        self.memory.forget_spent(self.site.programmes, instant)
         state = self.state_at(room_id, instant)
         standing_now = tuple(standing(for_room(self.overrides, room_id), instant))
-        if self._states.get(room_id) == (state, standing_now):
+        key = (state, standing_now, self._generation)
+        before = self._rooms.get(room_id)
+        if before is not None and before.key == key:
+            self._published_at[room_id] = instant  # checked: what the screens show is right
             return False
-        self._states[room_id] = (state, standing_now)
-        self._since[room_id] = instant
-        version = self._versions[room_id] = self._versions.get(room_id, 0) + 1
-        view = self.view(room_id)
-        coming = self.coming_today(room_id, instant)
-        self.hub.publish(
-            display_channel(room_id), version, self.renderer.display_frame(view, coming)
+        room = self.site.room(room_id)
+        if room is None:
+            raise KeyError(f"no room {room_id!r}")
+        version = (before.view.version if before else 0) + 1
+        view = RoomView(
+            room=room,
+            programme=self.site.programmes[room_id],
+            state=state,
+            version=version,
+            overrides=standing_now,
+            since=instant,
         )
-        self.hub.publish(room_channel(room_id), version, self.renderer.room_frame(view))
-        self.hub.publish(console_channel(room_id), version, self.renderer.console_frame(view))
-        self._cards[room_id] = self.renderer.card(view)
-        overview = "".join(self._cards.get(r.id, "") for r in self.site.rooms)
-        self.hub.publish(OVERVIEW, sum(self._versions.values()), overview)
+        # Render everything first: an exception here leaves the room as it was.
+        timeline = self._timeline(view, instant, before, key)
+        now_html = self.renderer.display_now(view)
+        room_frame = self.renderer.room_frame(view)
+        console_frame = self.renderer.console_frame(view)
+        card = self.renderer.card(view)
+        cards = {r.id: c.card for r, c in self._committed_rooms()}
+        cards[room_id] = card
+        overview = "".join(cards.get(r.id, "") for r in self.site.rooms)
+        # Commit, then publish (publishing never raises: it only fills mailboxes).
+        self._rooms[room_id] = Committed(key, view, timeline, card)
+        self._published_at[room_id] = instant
+        self.hub.publish(
+            display_channel(room_id),
+            version,
+            now_html + timeline.html,
+            brief=now_html,
+            brief_after=timeline.version,
+        )
+        self.hub.publish(room_channel(room_id), version, room_frame)
+        self.hub.publish(console_channel(room_id), version, console_frame)
+        self.hub.publish(
+            OVERVIEW, sum(c.view.version for _, c in self._committed_rooms()), overview
+        )
         return True
+
+    def _committed_rooms(self) -> list[tuple[Room, Committed]]:
+        return [(r, self._rooms[r.id]) for r in self.site.rooms if r.id in self._rooms]
+
+    def _timeline(
+        self,
+        view: RoomView,
+        instant: datetime,
+        before: Committed | None,
+        key: tuple[ScreenState, tuple[Override, ...], int],
+    ) -> Timeline:
+        entries = self.coming_states(view.room.id, instant)
+        if (
+            before is not None
+            and before.key[2] == key[2]  # the same site generation
+            and before.timeline.still(entries, instant)
+        ):
+            return before.timeline
+        coming = tuple(replace(view, state=state, since=at) for at, state in entries)
+        html = self.renderer.display_timeline(coming)
+        return Timeline(tuple(entries), coming, html, view.version)
+
+    def coming_states(self, room_id: str, instant: datetime) -> list[tuple[datetime, ScreenState]]:
+        """The room's states from each coming change until the end of the session, as known
+        now (overrides that expire later included)."""
+        # next_screen_change says None after the session's last day: that ends the list.
+        coming: list[tuple[datetime, ScreenState]] = []
+        at = self.next_change(room_id, instant)
+        while at is not None and len(coming) < MAX_COMING:
+            coming.append((at, self.state_at(room_id, at)))
+            at = self.next_change(room_id, at)
+        return coming
 
     def next_change(self, room_id: str, at: datetime | None = None) -> datetime | None:
         programmes = self.site.programmes
@@ -113,31 +218,20 @@ class LiveService:
         )
 
     def view(self, room_id: str) -> RoomView:
-        if room_id not in self._states:
+        """The room as its screens were last sent it (rendered now if it never was)."""
+        if room_id not in self._rooms:
             self.refresh(room_id)
-        room = self.site.room(room_id)
-        assert room is not None
-        state, standing_now = self._states[room_id]
-        return RoomView(
-            room=room,
-            programme=self.site.programmes[room_id],
-            state=state,
-            version=self._versions[room_id],
-            overrides=standing_now,
-            since=self._since[room_id],
-        )
+        return self._rooms[room_id].view
 
-    def coming_today(self, room_id: str, instant: datetime) -> list[RoomView]:
-        """The room's states from each coming change until the end of the venue's day, as
-        known now (overrides that expire today included)."""
-        view = self.view(room_id)
-        end_of_day = start_of_next_day(view.programme, instant)
-        coming: list[RoomView] = []
-        at = self.next_change(room_id, instant)
-        while at is not None and at <= end_of_day and len(coming) < MAX_COMING:
-            coming.append(replace(view, state=self.state_at(room_id, at), since=at))
-            at = self.next_change(room_id, at)
-        return coming
+    def coming(self, room_id: str) -> tuple[RoomView, ...]:
+        """The display's states to come, as last sent (for the display's page)."""
+        if room_id not in self._rooms:
+            self.refresh(room_id)
+        return self._rooms[room_id].timeline.coming
+
+    def published_at(self, room_id: str) -> datetime | None:
+        """The clock's instant when the room's screens were last known right."""
+        return self._published_at.get(room_id)
 
     async def heartbeat(self) -> None:
         """Scheduler job (async, so it runs on the event loop, as the hub requires)."""

@@ -1,14 +1,28 @@
-"""JSON for other tools.  Shapes match the command line's (``dashboard export`` / ``now``)."""
+"""JSON for other tools.
+
+``/api/programme`` is the printed programme (as ``dashboard export`` gives it);
+``/api/rooms/{room}/now`` and ``/slots`` are the room as it stands at this instant, with the
+overrides in force, computed by the same function the screens are rendered from.
+"""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..domain.json_format import now_json, programme_json
+from ..domain.json_format import programme_json, room_day_json, room_now_json
+from ..domain.programme import venue_time
+from ..live.scheduler import RoomScheduler
 from ..live.service import display_channel, room_channel
 from .views import live, room_view
+
+# What these say is true at the instant they are asked: a cache would answer from the past.
+NO_STORE = {"cache-control": "no-store"}
 
 
 async def rooms(request: Request) -> JSONResponse:
@@ -28,8 +42,27 @@ async def rooms(request: Request) -> JSONResponse:
 
 
 async def room_now(request: Request) -> JSONResponse:
-    view = room_view(request)
-    return JSONResponse(now_json(view.programme, live(request).clock.now()))
+    room_id = room_view(request).room.id  # 404 for an unknown room
+    service = live(request)
+    now = service.clock.now()
+    state = service.state_at(room_id, now)
+    tz = service.site.programmes[room_id].tz
+    return JSONResponse(room_now_json(room_id, state, now, tz), headers=NO_STORE)
+
+
+async def room_slots(request: Request) -> JSONResponse:
+    """``?date=YYYY-MM-DD`` (default: today at the venue)."""
+    room_id = room_view(request).room.id
+    service = live(request)
+    now = service.clock.now()
+    tz = service.site.programmes[room_id].tz
+    raw = request.query_params.get("date")
+    try:
+        day = date.fromisoformat(raw) if raw else now.astimezone(tz).date()
+    except ValueError:
+        raise HTTPException(400, f"date: {(raw or '')[:40]!r} is not a date (YYYY-MM-DD)") from None
+    state = service.state_at(room_id, now)
+    return JSONResponse(room_day_json(room_id, state, day, now, tz), headers=NO_STORE)
 
 
 async def programme(request: Request) -> JSONResponse:
@@ -51,23 +84,40 @@ async def server_time(request: Request) -> JSONResponse:
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """Live (this answers) and ready (the scheduler runs: screens will change on time), with
-    the connected screens and phones per room.  503 when not ready."""
+    """Live (this answers), ready (the scheduler runs: screens will change on time), and per
+    room: its version, screens and phones connected, its next booked change, when its screens
+    were last known right, and whether it is behind (a refresh failed, or no change is booked).
+
+    "degraded" when a room is behind; still 200 (the screens that work go on being served),
+    unless asked with ``?strict=1`` (for a monitor that should page someone): then 503.  503
+    while starting."""
     service = live(request)
-    ready = bool(request.app.state.scheduler.scheduler.running)
+    scheduler: RoomScheduler = request.app.state.scheduler
+    ready = bool(scheduler.scheduler.running)
+    rooms: dict[str, Any] = {}
+    for room in service.site.rooms:
+        health = scheduler.health(room.id)
+        published = service.published_at(room.id)
+        tz = service.site.programmes[room.id].tz
+        rooms[room.id] = {
+            "version": service.version(room.id),
+            "screens": service.hub.count(display_channel(room.id)),
+            "phones": service.hub.count(room_channel(room.id)),
+            "next_change": _iso(health.next_change, tz),
+            "last_publish": _iso(published, tz),
+            "behind": health.behind,
+            **({"error": health.error} if health.error else {}),
+        }
+    degraded = any(r["behind"] for r in rooms.values())
+    status = "starting" if not ready else "degraded" if degraded else "ok"
+    strict = request.query_params.get("strict") == "1"
+    code = 503 if not ready or (degraded and strict) else 200
     return JSONResponse(
-        {
-            "status": "ok" if ready else "starting",
-            "live": True,
-            "ready": ready,
-            "rooms": {
-                room.id: {
-                    "version": service.version(room.id),
-                    "screens": service.hub.count(display_channel(room.id)),
-                    "phones": service.hub.count(room_channel(room.id)),
-                }
-                for room in service.site.rooms
-            },
-        },
-        status_code=200 if ready else 503,
+        {"status": status, "live": True, "ready": ready, "rooms": rooms},
+        status_code=code,
+        headers=NO_STORE,
     )
+
+
+def _iso(instant: datetime | None, tz: ZoneInfo) -> str | None:
+    return venue_time(instant, tz).isoformat() if instant is not None else None

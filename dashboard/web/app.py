@@ -106,6 +106,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         # JSON for other tools.
         Route("/api/rooms", api.rooms),
         Route("/api/rooms/{room}/now", api.room_now),
+        Route("/api/rooms/{room}/slots", api.room_slots),
         Route("/api/programme", api.programme),
         Route("/api/programme/reload", overrides_api.reload_programme, methods=["POST"]),
         Route("/api/time", api.server_time),
@@ -127,7 +128,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.site = site
     app.state.clock = clock
     app.state.renderer = renderer
     app.state.hub = hub
@@ -139,5 +139,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.screens = ScreenRegistry()
     app.state.revisions = RevisionDesk(reloader)
     app.state.login_gate = LoginGate()  # login attempts under way, for throttling
-    app.state.staff_sockets = {}  # session hash → open console sockets, closed at logout
+    app.state.staff_sockets = ws.StaffSockets()  # open console sockets, closed at logout
     return app

@@ -31,9 +31,10 @@ from .auth import (
     session_actor,
     store_of,
 )
-from .overrides_api import check_staff, desk_of
+from .overrides_api import check_staff, desk_of, logged_overrides
 from .revisions import may_publish, revisions_of
 from .views import live
+from .ws import StaffSockets
 
 FORM_FIELDS = (
     *("room", "kind", "minutes", "until", "to_room", "text", "priority", "expires"),
@@ -114,7 +115,8 @@ async def logout(request: Request) -> Response:
 
 
 async def close_staff_sockets(request: Request, session_hash: str) -> None:
-    for websocket in list(request.app.state.staff_sockets.get(session_hash, ())):
+    sockets: StaffSockets = request.app.state.staff_sockets
+    for websocket in sockets.of(session_hash):
         await websocket.close(code=1008, reason="logged out")
 
 
@@ -144,13 +146,17 @@ async def preview(request: Request) -> Response:
     now = service.clock.now()
     overrides = [*service.overrides, draft]
     views = []
+    chosen = {}
     for room_id in [*draft.rooms, *([draft.to_room] if draft.to_room else [])]:
         programmes = service.site.programmes
         state = screen_state(programmes[room_id], now, overrides, room_id, programmes)
         room = service.site.room(room_id)
         assert room is not None
         views.append(RoomView(room, programmes[room_id], state, 0))
-    return _render(request, "partials/_console_preview.html", views=views)
+        slot_id = draft.slot_in(room_id)
+        if slot_id is not None:
+            chosen[room_id] = next((p for p in state.slots if p.id == slot_id), None)
+    return _render(request, "partials/_console_preview.html", views=views, chosen=chosen)
 
 
 async def send(request: Request) -> Response:
@@ -198,17 +204,20 @@ async def history(request: Request) -> Response:
     actor = await require_actor(request, changes_state=False)
     check_staff(actor)
     service = live(request)
-    room_id = request.query_params.get("room") or rooms_of(request, actor)[0]
-    if room_id not in rooms_of(request, actor):
+    mine_rooms = rooms_of(request, actor)
+    if not mine_rooms:
+        raise HTTPException(403, "your account has no room in the programmes running now")
+    room_id = request.query_params.get("room") or mine_rooms[0]
+    if room_id not in mine_rooms:
         raise HTTPException(403, "you may not see this room")
     now = service.clock.now()
-    mine = for_room(service.overrides, room_id)
+    logged = await logged_overrides(request, room_id)
     return _render(
         request,
         "chair_history.html",
         room=service.site.room(room_id),
-        overrides=list(reversed(mine)),
-        in_force={o.id for o in standing(mine, now)},
+        overrides=list(reversed(logged)),
+        in_force={o.id for o in standing(for_room(service.overrides, room_id), now)},
         rooms=[service.site.room(r) for r in rooms_of(request, actor)],
         tz=service.site.programmes[room_id].tz,
         csrf=actor.session.csrf if actor.session else "",

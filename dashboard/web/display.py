@@ -21,7 +21,7 @@ async def display_page(request: Request) -> HTMLResponse:
         scale=6, dark="#000000", light="#ffffff", omitsize=True
     )
     service = live(request)
-    coming = service.coming_today(view.room.id, service.clock.now())
+    coming = service.coming(view.room.id)
     # ?screen=lobby-left names this screen in the console's list of displays.
     screen = request.query_params.get("screen", "")[:40]
     html = service.renderer.render(

@@ -8,6 +8,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from ..domain.rooms import Room
+from ..live.service import LiveService
+
 log = logging.getLogger(__name__)
 
 
@@ -27,7 +30,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
     room = exc.room if isinstance(exc, RoomNotFound) else None
     html = request.app.state.renderer.render(
-        "error.html", status=exc.status_code, room=room, rooms=request.app.state.site.rooms
+        "error.html", status=exc.status_code, room=room, rooms=_rooms(request)
     )
     return HTMLResponse(html, status_code=exc.status_code)
 
@@ -36,10 +39,14 @@ async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     if _wants_json(request):
         return JSONResponse({"error": "internal error"}, status_code=500)
-    html = request.app.state.renderer.render(
-        "error.html", status=500, room=None, rooms=request.app.state.site.rooms
-    )
+    html = request.app.state.renderer.render("error.html", status=500, room=None, rooms=())
     return HTMLResponse(html, status_code=500)
+
+
+def _rooms(request: Request) -> tuple[Room, ...]:
+    """The rooms running now (a revision may have changed them since start-up)."""
+    service: LiveService = request.app.state.live
+    return service.site.rooms
 
 
 HANDLERS = {HTTPException: http_error, Exception: server_error}

@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..domain.overrides import OverrideError, for_room, standing
+from ..domain.json_format import planned_json
+from ..domain.overrides import Override, OverrideError, for_room, standing
 from ..live.desk import OverrideDesk
 from ..live.reload import Reloader
-from .auth import Actor, require_actor
+from ..live.service import LiveService
+from .auth import Actor, require_actor, store_of
 from .views import live
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -55,9 +58,27 @@ async def post_override(request: Request) -> JSONResponse:
     except OverrideError as exc:
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
     return JSONResponse(
-        {"id": receipt.override.id, "version": receipt.seq},
+        {
+            "id": receipt.override.id,
+            "version": receipt.seq,
+            "slots": chosen_slots(live(request), receipt.override),
+        },
         status_code=201,  # a retry gets the first answer, status included
     )
+
+
+def chosen_slots(service: LiveService, override: Override) -> dict[str, Any]:
+    """The meeting the override acts on in each room, as it now stands: a sender that named
+    no slot sees which one was chosen."""
+    now = service.clock.now()
+    chosen: dict[str, Any] = {}
+    for room, slot_id in override.slots:
+        if room not in service.site.programmes:
+            continue  # a revision has since removed the room
+        planned = next((p for p in service.state_at(room, now).slots if p.id == slot_id), None)
+        if planned is not None:
+            chosen[room] = planned_json(planned, now, room, service.site.programmes[room].tz)
+    return chosen
 
 
 async def list_overrides(request: Request) -> JSONResponse:
@@ -70,16 +91,25 @@ async def list_overrides(request: Request) -> JSONResponse:
     allowed = actor.allowed_rooms
     if allowed is not None and room not in allowed:
         raise HTTPException(403, f"you may not see room {room!r}")
-    mine = for_room(service.overrides, room)
     now = service.clock.now()
-    shown = mine if request.query_params.get("all") == "1" else standing(mine, now)
-    in_force = {o.id for o in standing(mine, now)}
+    in_force = {o.id for o in standing(for_room(service.overrides, room), now)}
+    if request.query_params.get("all") == "1":
+        shown = await logged_overrides(request, room)
+    else:
+        shown = [o for o in for_room(service.overrides, room) if o.id in in_force]
     return JSONResponse(
         {
             "room": room,
             "overrides": [{**o.to_data(), "in_force": o.id in in_force} for o in shown],
         }
     )
+
+
+async def logged_overrides(request: Request, room: str) -> list[Override]:
+    """Every override ever made for ``room``, from the log (memory keeps only those that can
+    still be in force)."""
+    stored = await run_in_threadpool(store_of(request).overrides)
+    return for_room([Override.from_data(s.data) for s in stored], room)
 
 
 async def reload_programme(request: Request) -> JSONResponse:

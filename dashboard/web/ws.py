@@ -1,18 +1,23 @@
-"""WebSockets: each connection subscribes to one channel and is sent every new frame.
+"""WebSockets: each connection subscribes to its channels and is sent every new frame.
 
 The handshake is refused (HTTP 403) before ``accept`` when the Origin is not allowed or the room
-is unknown.  After accepting, one task drains the subscriber's latest-wins mailbox to the socket
-while this one reads (and discards) what the client sends, so a dead peer is noticed; whichever
-ends first ends the other.
+is unknown, and before anything is registered (a refused display is not listed as a screen).
+After accepting, one task drains the subscriber's latest-wins mailbox to the socket while
+another reads (and discards) what the client sends, so a dead peer is noticed; whichever ends
+first ends the other.  A peer that goes is how connections end: that is logged at debug level;
+anything else is logged once, with the channel, at warning level with its traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.exceptions import ConnectionClosed
 
 from ..live.hub import Hub, Subscriber
 from ..live.screens import Screen, ScreenRegistry, screen_name
@@ -21,8 +26,41 @@ from .auth import session_actor
 from .security import MAX_WS_MESSAGE, origin_allowed
 from .views import live
 
+log = logging.getLogger(__name__)
+
 CLOSE_POLICY = 1008  # policy violation: bad origin, unknown room
 CLOSE_TOO_BIG = 1009
+# A console whose account has no room in the running programmes listens here: only the hub's
+# heartbeat reaches it, so the page stays quietly connected instead of reconnecting forever.
+NO_ROOMS = "console:-"
+# How a peer going away shows up, depending on where the send or receive was.
+GONE = (WebSocketDisconnect, ConnectionClosed, ConnectionError, OSError)
+
+
+class StaffSockets:
+    """The console sockets open per session, so a logout closes them.  A session's entry goes
+    when its last socket closes: nothing accumulates over days of log-ins."""
+
+    def __init__(self) -> None:
+        self._by_session: dict[str, set[WebSocket]] = {}
+
+    @contextlib.contextmanager
+    def holding(self, session_hash: str, websocket: WebSocket) -> Iterator[None]:
+        self._by_session.setdefault(session_hash, set()).add(websocket)
+        try:
+            yield
+        finally:
+            sockets = self._by_session.get(session_hash)
+            if sockets is not None:
+                sockets.discard(websocket)
+                if not sockets:
+                    del self._by_session[session_hash]
+
+    def of(self, session_hash: str) -> list[WebSocket]:
+        return list(self._by_session.get(session_hash, ()))
+
+    def __len__(self) -> int:
+        return len(self._by_session)
 
 
 async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
@@ -46,18 +84,28 @@ async def _read(websocket: WebSocket, screen: Screen | None = None) -> None:
             return
 
 
-async def serve_channels(
-    websocket: WebSocket,
-    channels: list[str],
-    registry: set[WebSocket] | None = None,
-    screen: Screen | None = None,
-) -> None:
-    """Accept (Origin permitting) and send every new frame of ``channels`` until either side
-    goes.  ``registry``, when given, holds the socket while it is open (so a logout can
-    close a staff member's sockets)."""
-    if not origin_allowed(websocket.scope, websocket.app.state.settings.allowed_origins):
-        await websocket.close(code=CLOSE_POLICY)
+async def refuse_unless_allowed(websocket: WebSocket) -> bool:
+    """Close the handshake (403) for an Origin that is not allowed; True when it is."""
+    if origin_allowed(websocket.scope, websocket.app.state.settings.allowed_origins):
+        return True
+    await websocket.close(code=CLOSE_POLICY)
+    return False
+
+
+def _report(exc: BaseException | None, channels: list[str]) -> None:
+    if exc is None or isinstance(exc, asyncio.CancelledError):
         return
+    if isinstance(exc, GONE):
+        log.debug("%s: peer gone (%s)", ",".join(channels), type(exc).__name__)
+    else:
+        log.warning("%s: connection failed", ",".join(channels), exc_info=exc)
+
+
+async def serve_channels(
+    websocket: WebSocket, channels: list[str], screen: Screen | None = None
+) -> None:
+    """Accept and send every new frame of ``channels`` until either side goes.  The Origin
+    must have been checked (``refuse_unless_allowed``)."""
     await websocket.accept()
     hub: Hub = live(websocket).hub
     subscribers = [hub.subscribe(channel) for channel in channels]
@@ -72,25 +120,21 @@ async def serve_channels(
     tasks += [asyncio.create_task(_pump(websocket, s)) for s in subscribers[1:]]
     for task in tasks:
         task.add_done_callback(end)
-    if registry is not None:
-        registry.add(websocket)
+    failure: BaseException | None = None
     try:
         await _pump(websocket, subscribers[0])
-    except Exception:  # noqa: S110 - a peer that vanished makes send raise: how connections end
-        pass
+    except Exception as exc:
+        failure = exc
     finally:
-        if registry is not None:
-            registry.discard(websocket)
         end()
         for task in tasks:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+            with contextlib.suppress(BaseException):
                 await task
-
-
-async def serve_channel(websocket: WebSocket, channel: str) -> None:
-    await serve_channels(websocket, [channel])
+            if failure is None and task.done() and not task.cancelled():
+                failure = task.exception()
+    _report(failure, channels)
 
 
 async def _known_room(websocket: WebSocket) -> str | None:
@@ -103,6 +147,8 @@ async def _known_room(websocket: WebSocket) -> str | None:
 
 
 async def display_socket(websocket: WebSocket) -> None:
+    if not await refuse_unless_allowed(websocket):
+        return
     if (room_id := await _known_room(websocket)) is None:
         return
     screens: ScreenRegistry = websocket.app.state.screens
@@ -116,21 +162,26 @@ async def display_socket(websocket: WebSocket) -> None:
 
 
 async def room_socket(websocket: WebSocket) -> None:
-    if (room_id := await _known_room(websocket)) is not None:
-        await serve_channel(websocket, room_channel(room_id))
+    if await refuse_unless_allowed(websocket) and (room_id := await _known_room(websocket)):
+        await serve_channels(websocket, [room_channel(room_id)])
 
 
 async def overview_socket(websocket: WebSocket) -> None:
-    await serve_channel(websocket, OVERVIEW)
+    if await refuse_unless_allowed(websocket):
+        await serve_channels(websocket, [OVERVIEW])
 
 
 async def chair_socket(websocket: WebSocket) -> None:
     """The console's live view: the rooms the staff member may act on.  Needs a session."""
+    if not await refuse_unless_allowed(websocket):
+        return
     actor = await session_actor(websocket)
     if actor is None or actor.session is None:
         await websocket.close(code=CLOSE_POLICY)
         return
     allowed = actor.allowed_rooms
     rooms = [r.id for r in live(websocket).site.rooms if allowed is None or r.id in allowed]
-    registry = websocket.app.state.staff_sockets.setdefault(actor.session.id_hash, set())
-    await serve_channels(websocket, [console_channel(r) for r in rooms], registry)
+    channels = [console_channel(r) for r in rooms] or [NO_ROOMS]
+    registry: StaffSockets = websocket.app.state.staff_sockets
+    with registry.holding(actor.session.id_hash, websocket):
+        await serve_channels(websocket, channels)

@@ -27,9 +27,10 @@ def test_move_shows_in_both_rooms() -> None:
     target = desk.screen(ny(13, 10, 30), "cr1")
     assert target.status is Status.IN_SESSION
     assert target.current is not None
-    assert (target.current.id, target.current.moved_from) == (WED_AM, "cr4")
+    # Unique in the room: cr1 may have a slot of its own at that time ("source/slot id").
+    assert (target.current.id, target.current.moved_from) == (f"cr4/{WED_AM}", "cr4")
     assert target.current.title == WEEK.slot_by_id(WED_AM).title  # type: ignore[union-attr]
-    assert [p.id for p in target.today] == ["2023-12-13-0800", WED_AM]
+    assert [p.id for p in target.today] == ["2023-12-13-0800", f"cr4/{WED_AM}"]
     # Before the move is made, cr1 has nothing at 10.
     assert Desk().screen(ny(13, 10, 30), "cr1").status is Status.DONE_TODAY
 
@@ -49,7 +50,7 @@ def test_overrides_in_the_target_room_act_on_the_moved_slot() -> None:
     state = desk.screen(ny(13, 10, 5), "cr1")
     assert state.next is not None
     assert (state.next.id, state.next.start, state.next.moved_from) == (
-        WED_AM,
+        f"cr4/{WED_AM}",
         ny(13, 10, 10),
         "cr4",
     )

@@ -10,7 +10,7 @@ from dashboard.clock import ShiftedClock
 from dashboard.domain.requests import build_override
 from dashboard.live.hub import Hub
 from dashboard.live.render import Renderer
-from dashboard.live.service import LiveService
+from dashboard.live.service import LiveService, display_channel
 from dashboard.settings import Settings
 from dashboard.site import load_site
 from tests.conftest import CONFIG
@@ -40,12 +40,61 @@ def test_the_expiry_of_an_override_is_a_state_to_come() -> None:
     service = service_with_announcement()
     now = service.state_at("cr4", AT)
     assert [b.text for b in now.banners] == ["Coffee"]
-    coming = service.coming_today("cr4", AT)
-    assert coming[0].since == EXPIRES, [v.since for v in coming]
-    assert coming[0].state.banners == ()
-    assert all(v.state.banners == () for v in coming)
+    coming = service.coming_states("cr4", AT)
+    assert coming[0][0] == EXPIRES, [at for at, _ in coming]
+    assert all(state.banners == () for _, state in coming)
     # And the display's frame carries it, rendered, with its instant.
-    frame = service.renderer.display_frame(service.view("cr4"), coming)
+    frame = service.renderer.display_frame(service.view("cr4"), service.coming("cr4"))
     timeline = frame[frame.index('id="display-timeline"') :]
     assert f'data-at="{int(EXPIRES.timestamp() * 1000)}"' in timeline
     assert "Coffee" not in timeline
+
+
+def test_the_states_to_come_run_to_the_end_of_the_session() -> None:
+    """Not only today's: a display that loses the server on Wednesday evening still turns to
+    Thursday's and Friday's meetings at their times (issue 9, item 12)."""
+    service = service_with_announcement()
+    coming = service.coming_states("cr4", datetime(2023, 12, 13, 17, 50, tzinfo=NY))
+    instants = [at for at, _ in coming]
+    assert datetime(2023, 12, 14, 10, tzinfo=NY) in instants
+    assert datetime(2023, 12, 15, 15, tzinfo=NY) in instants
+    thursday = dict(coming)[datetime(2023, 12, 14, 10, tzinfo=NY)]
+    assert (thursday.status, thursday.current.id) == ("in_session", "2023-12-14-1000")  # type: ignore[union-attr]
+    assert instants == sorted(instants)
+    assert instants[-1] == datetime(2023, 12, 16, tzinfo=NY)  # the day after the last day
+
+
+async def test_a_boundary_resends_the_state_and_the_timeline_only_when_it_changed() -> None:
+    clock = ShiftedClock(AT, monotonic=lambda: 0.0)
+    service = service_with_announcement()
+    service.clock = clock
+    subscriber = service.hub.subscribe(display_channel("cr4"))
+    service.refresh("cr4", AT)
+    first = await subscriber.next()
+    assert first is not None and 'id="display-timeline"' in first.text  # a new screen: all
+    # 11:30, the announcement expires: the future is unchanged, so only the state is sent.
+    service.refresh("cr4", EXPIRES)
+    brief = await subscriber.next()
+    assert brief is not None and brief.version == first.version + 1
+    assert 'id="display-now"' in brief.text and 'id="display-timeline"' not in brief.text
+    # A screen connecting now gets everything.
+    late = service.hub.subscribe(display_channel("cr4"))
+    full = await late.next()
+    assert full is not None and 'id="display-timeline"' in full.text
+    # An override changes the future: the timeline is sent again.
+    service.add_override(
+        build_override(
+            {"room": "cr4", "kind": "cancel", "slot": "2023-12-13-1500"},
+            id="o2",
+            author="alice",
+            now=EXPIRES,
+            programmes=service.site.programmes,
+            room_names={},
+            allowed_rooms=None,
+            existing=service.overrides,
+        )
+    )
+    service.refresh("cr4", EXPIRES)
+    again = await subscriber.next()
+    assert again is not None and 'id="display-timeline"' in again.text
+    assert "Cancelled" in again.text[again.text.index('id="display-timeline"') :]

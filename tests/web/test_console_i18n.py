@@ -49,8 +49,15 @@ def _unmarked(html: str, data: set[str]) -> set[str]:
     parser = TextNodes()
     parser.feed(html)
     left = set()
+    # Long data (programme titles and sub-topics) may hold the separators themselves ("para. 1,
+    # resolution 75/240"): take it out whole first.  Short data ("sec", footnote markers) is
+    # left to the pieces, so it cannot hide an unmarked word that contains it.
+    long_data = sorted((d for d in data if len(d) >= 12), key=len, reverse=True)
     for text in parser.texts + parser.attrs:
-        pieces = [p for p in re.split(r" · |, | \(|\)|^\(", text) if p]
+        rest = text
+        for d in long_data:
+            rest = rest.replace(d, "\x00")
+        pieces = [p for p in re.split(r" · |, | \(|\)|^\(", rest) if p and p != "\x00"]
         if (
             "⟦" in text
             or text in data

@@ -71,11 +71,13 @@ def post(client: httpx.Client, token: str | None, body: Any, **headers: str) -> 
 
 
 def created(response: httpx.Response) -> str:
-    """The id of a 201 answer, after checking its shape: exactly {"id", "version"}."""
+    """The id of a 201 answer, after checking its shape: exactly {"id", "version", "slots"}
+    (the meeting chosen in each room, for the slot kinds)."""
     assert response.status_code == 201, response.text
     assert response.headers["content-type"].startswith("application/json")
     answer = response.json()
-    assert set(answer) == {"id", "version"}, answer
+    assert set(answer) == {"id", "version", "slots"}, answer
+    assert isinstance(answer["slots"], dict), answer
     assert ID.match(answer["id"]), answer
     assert isinstance(answer["version"], int) and answer["version"] >= 1, answer
     return str(answer["id"])
@@ -105,8 +107,9 @@ def in_force(client: httpx.Client, token: str, room: str) -> list[str]:
 KINDS: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
     (
         "late",
+        # Half an hour into the morning meeting: the delay is the afternoon's.
         {"kind": "late", "minutes": 15},
-        ['class="late"', "Expected to start at 10.15 a.m.", "10.15 a.m.–1 p.m."],
+        ['class="late"', "Expected to start at 3.15 p.m.", "3.15–6 p.m."],
         [],
     ),
     (
@@ -151,7 +154,11 @@ def test_each_kind_is_stored_and_shown(
         before = display_now(client, room)
         for text in shown:
             assert text not in before, f"{text!r} shown before the override"
-        override = created(post(client, api.office, {"room": room, **body}))
+        response = post(client, api.office, {"room": room, **body})
+        override = created(response)
+        meeting = "2023-12-13-1500" if body["kind"] == "late" else "2023-12-13-1000"
+        if body["kind"] != "announce":  # the 201 names the meeting it acted on
+            assert response.json()["slots"][room]["id"] == meeting
         now = display_now(client, room)
         for text in shown:
             assert text in now, f"{text!r} not on the display: {now}"
@@ -162,9 +169,7 @@ def test_each_kind_is_stored_and_shown(
         assert [o["id"] for o in stored] == [override]
         assert stored[0]["kind"] == body["kind"]
         assert stored[0]["author"] == "token:office"
-        assert stored[0]["slots"] == (
-            {} if body["kind"] == "announce" else {room: "2023-12-13-1000"}
-        )
+        assert stored[0]["slots"] == ({} if body["kind"] == "announce" else {room: meeting})
 
 
 def test_resume_ends_a_suspension(api: Api) -> None:
