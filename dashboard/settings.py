@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .domain.programme import ProgrammeError
+from .i18n import MissingCatalogue, check_language
 from .resources import CONFIG_DIR, default_data_dir
 
 DEFAULT_CONFIG_DIR = CONFIG_DIR  # see dashboard/resources.py: a checkout's, or a wheel's copy
@@ -69,4 +70,10 @@ class Settings:
             if values.get("data_dir")
             else default_data_dir(),
         )
+        try:  # checked here too so that the error names the file the language came from
+            check_language(settings.language)
+        except MissingCatalogue as exc:
+            raise ProgrammeError(
+                str(path), None, f'language = "{settings.language}": {exc}'
+            ) from None
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
