@@ -16,11 +16,46 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.resources import DATA_DIR_VARIABLE
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
 SHIPPED_NOTE = CONFIG / "oewg-ict-sixth-session-2023.txt"
 SHARED_NOTE = ROOT.parent / "shared" / "programmes" / "oewg-ict-sixth-session-2023.txt"
 ARTIFACTS = Path(os.environ.get("DASHBOARD_ARTIFACTS", ROOT / "artifacts"))
+DATA = ROOT / "data"  # the checkout's default data folder: a developer's own database
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, int]] | None:
+    """Each file and folder under ``folder`` with its size and modification time (None: no
+    folder), to tell whether anything was written there."""
+    if not folder.is_dir():
+        return None
+    tree = {}
+    for path in folder.rglob("*"):
+        with contextlib.suppress(OSError):  # gone since the listing
+            stat = path.stat()
+            tree[str(path.relative_to(folder))] = (stat.st_size, stat.st_mtime_ns)
+    return tree
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tests_never_write_into_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test writes into the repository's data/.  A Settings or a server given no data folder
+    (in this process or a child) uses $DASHBOARD_DATA_DIR, a temporary folder here; and the run
+    fails if data/ changed all the same (a path spelt out by hand)."""
+    before = _tree(DATA)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DATA_DIR_VARIABLE, str(tmp_path_factory.mktemp("default-data")))
+        yield
+    after = _tree(DATA)
+    if after != before:
+        changed = sorted(dict(set((before or {}).items()) ^ set((after or {}).items())))
+        pytest.fail(
+            f"a test wrote into {DATA} ({', '.join(changed) or 'created it'}): give it a"
+            " temporary data folder (Settings.load(config, data_dir=tmp_path), --data)",
+            pytrace=False,
+        )
 
 
 def free_port() -> int:
