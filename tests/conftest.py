@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,21 +105,26 @@ def make_config(
 
 
 def spawn_server(
-    config: Path,
+    config: Path | None,
     data: Path,
     log: Path,
     port: int | None = None,
     at: str | None = None,
     speed: float | None = None,
+    command: Sequence[str] = (sys.executable, "-m", "dashboard.cli"),
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Server:
-    """``dashboard serve`` in its own process, once its /healthz answers; output to ``log``."""
+    """``dashboard serve`` in its own process, once its /healthz answers; output to ``log``.
+    ``config=None`` serves the default config; ``command`` runs another installation's
+    ``dashboard`` (tests/test_wheel.py)."""
     port = port or free_port()
-    args = [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)]
-    args += ["--config", str(config), "--data", str(data), "--log-level", "warning"]
+    args = [*command, "serve", "--port", str(port), "--data", str(data), "--log-level", "warning"]
+    args += ["--config", str(config)] if config else []
     args += ["--at", at] if at else []
     args += ["--speed", str(speed)] if speed else []
     with log.open("ab") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env)
     server = Server(process, port, log)
     deadline = time.monotonic() + 20
     while True:
