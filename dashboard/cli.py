@@ -26,6 +26,12 @@ from .domain.toml_format import to_toml
 from .settings import DEFAULT_CONFIG_DIR, Settings
 from .site import read_programme_file
 
+# Where the default comes from: dashboard/resources.py (default_data_dir).
+DATA_HELP = (
+    "data folder (default: $DASHBOARD_DATA_DIR, else the checkout's data/, or ./data when"
+    " installed from a wheel)"
+)
+
 
 class UsageError(Exception):
     """Bad arguments: exit status 2."""
@@ -238,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
-    serve.add_argument("--data", metavar="DIR", help="data folder (default: ./data)")
+    serve.add_argument("--data", metavar="DIR", help=DATA_HELP)
     serve.set_defaults(func=cmd_serve)
 
     def store_command(parent: Any, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -246,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
             name, help=help_text, description=help_text
         )
         sub.add_argument("--config", default=str(DEFAULT_CONFIG_DIR), metavar="DIR")
-        sub.add_argument("--data", metavar="DIR", help="data folder (default: ./data)")
+        sub.add_argument("--data", metavar="DIR", help=DATA_HELP)
         return sub
 
     user = commands.add_parser("user", help="Staff accounts.").add_subparsers(

@@ -1,8 +1,10 @@
 """Translations and the formatting of dates and times on screens.
 
 Catalogues are ``dashboard/locale/<lang>/LC_MESSAGES/messages.po``, compiled in memory at start-up
-(no build step, no binary files in the repository).  English times follow the UN's own style,
-as the notes print them: "10 a.m.", "3.30 p.m.", "3–6 p.m.".
+(no build step, no binary files in the repository).  English is the source language and needs
+none; any other language without its catalogue is an error at start-up, never screens silently
+in English (as a wheel built without its catalogues once showed).  English times follow the UN's
+own style, as the notes print them: "10 a.m.", "3.30 p.m.", "3–6 p.m.".
 """
 
 from __future__ import annotations
@@ -17,14 +19,42 @@ from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+from .resources import LOCALE_DIR
+
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 
 
+class MissingCatalogue(LookupError):
+    """A language other than English whose catalogue is not there."""
+
+
+def catalogue_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+
+
+def is_source_language(language: str) -> bool:
+    """English ("en", "en-GB", "en_US"): the templates' own text, no catalogue needed."""
+    return language.replace("_", "-").split("-")[0].lower() == "en"
+
+
+def available_languages() -> list[str]:
+    return sorted(
+        {"en"} | {p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")}
+    )
+
+
+def check_language(language: str) -> None:
+    """Raise MissingCatalogue, naming the file, for a language the screens cannot be shown in."""
+    po = catalogue_path(language)
+    if not po.is_file() and not is_source_language(language):
+        raise MissingCatalogue(f"no catalogue {po} (languages: {', '.join(available_languages())})")
+
+
 def load_translations(language: str) -> gettext.NullTranslations:
-    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if not po.exists():
+    check_language(language)
+    po = catalogue_path(language)
+    if not po.is_file():  # English
         return gettext.NullTranslations()
     with po.open("rb") as f:
         catalog = read_po(f, locale=language)

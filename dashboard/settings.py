@@ -7,22 +7,23 @@ handed to ``create_app``.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .domain.programme import ProgrammeError
+from .i18n import MissingCatalogue, check_language
+from .resources import CONFIG_DIR, default_data_dir
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_CONFIG_DIR = CONFIG_DIR  # see dashboard/resources.py: a checkout's, or a wheel's copy
 
 
 @dataclass(frozen=True)
 class Settings:
     config_dir: Path = DEFAULT_CONFIG_DIR
-    data_dir: Path = DEFAULT_DATA_DIR  # the SQLite database of overrides, users, sessions
+    # The SQLite database of overrides, users, sessions.
+    data_dir: Path = field(default_factory=default_data_dir)
     host: str = "127.0.0.1"
     port: int = 8000
     language: str = "en"
@@ -67,6 +68,12 @@ class Settings:
             allowed_origins=tuple(str(o).rstrip("/") for o in values.get("allowed_origins", [])),
             data_dir=(config_dir / values["data_dir"])
             if values.get("data_dir")
-            else DEFAULT_DATA_DIR,
+            else default_data_dir(),
         )
+        try:  # checked here too so that the error names the file the language came from
+            check_language(settings.language)
+        except MissingCatalogue as exc:
+            raise ProgrammeError(
+                str(path), None, f'language = "{settings.language}": {exc}'
+            ) from None
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

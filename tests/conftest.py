@@ -10,17 +10,52 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from dashboard.resources import DATA_DIR_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
 SHIPPED_NOTE = CONFIG / "oewg-ict-sixth-session-2023.txt"
 SHARED_NOTE = ROOT.parent / "shared" / "programmes" / "oewg-ict-sixth-session-2023.txt"
 ARTIFACTS = Path(os.environ.get("DASHBOARD_ARTIFACTS", ROOT / "artifacts"))
+DATA = ROOT / "data"  # the checkout's default data folder: a developer's own database
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, int]] | None:
+    """Each file and folder under ``folder`` with its size and modification time (None: no
+    folder), to tell whether anything was written there."""
+    if not folder.is_dir():
+        return None
+    tree = {}
+    for path in folder.rglob("*"):
+        with contextlib.suppress(OSError):  # gone since the listing
+            stat = path.stat()
+            tree[str(path.relative_to(folder))] = (stat.st_size, stat.st_mtime_ns)
+    return tree
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tests_never_write_into_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test writes into the repository's data/.  A Settings or a server given no data folder
+    (in this process or a child) uses $DASHBOARD_DATA_DIR, a temporary folder here; and the run
+    fails if data/ changed all the same (a path spelt out by hand)."""
+    before = _tree(DATA)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DATA_DIR_VARIABLE, str(tmp_path_factory.mktemp("default-data")))
+        yield
+    after = _tree(DATA)
+    if after != before:
+        changed = sorted(dict(set((before or {}).items()) ^ set((after or {}).items())))
+        pytest.fail(
+            f"a test wrote into {DATA} ({', '.join(changed) or 'created it'}): give it a"
+            " temporary data folder (Settings.load(config, data_dir=tmp_path), --data)",
+            pytrace=False,
+        )
 
 
 def free_port() -> int:
@@ -70,21 +105,26 @@ def make_config(
 
 
 def spawn_server(
-    config: Path,
+    config: Path | None,
     data: Path,
     log: Path,
     port: int | None = None,
     at: str | None = None,
     speed: float | None = None,
+    command: Sequence[str] = (sys.executable, "-m", "dashboard.cli"),
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Server:
-    """``dashboard serve`` in its own process, once its /healthz answers; output to ``log``."""
+    """``dashboard serve`` in its own process, once its /healthz answers; output to ``log``.
+    ``config=None`` serves the default config; ``command`` runs another installation's
+    ``dashboard`` (tests/test_wheel.py)."""
     port = port or free_port()
-    args = [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)]
-    args += ["--config", str(config), "--data", str(data), "--log-level", "warning"]
+    args = [*command, "serve", "--port", str(port), "--data", str(data), "--log-level", "warning"]
+    args += ["--config", str(config)] if config else []
     args += ["--at", at] if at else []
     args += ["--speed", str(speed)] if speed else []
     with log.open("ab") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env)
     server = Server(process, port, log)
     deadline = time.monotonic() + 20
     while True:

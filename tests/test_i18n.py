@@ -14,11 +14,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.messages.pofile import read_po
 
+from dashboard.domain.programme import ProgrammeError
 from dashboard.domain.timeline import screen_state
-from dashboard.i18n import LOCALE_DIR, UN_LANGUAGES, Formatter, text_direction
+from dashboard.i18n import (
+    LOCALE_DIR,
+    UN_LANGUAGES,
+    Formatter,
+    MissingCatalogue,
+    load_translations,
+    text_direction,
+)
 from dashboard.live.render import Renderer, RoomView
 from dashboard.settings import Settings
 from dashboard.site import load_site
+from tests.conftest import free_port, make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NY = ZoneInfo("America/New_York")
@@ -145,6 +154,52 @@ def test_arabic_pages_are_right_to_left() -> None:
     html = Renderer("ar").render("error.html", status=404, room="x", rooms=())
     assert '<html lang="ar" dir="rtl">' in html
     assert "غير موجود" in html  # "Not found" in Arabic
+
+
+def german_config(folder: Path) -> Path:
+    """A config whose screens are in German, a language with no catalogue."""
+    return make_config(folder, files={"settings.toml": 'language = "de"\n'})
+
+
+GERMAN_PO = LOCALE_DIR / "de" / "LC_MESSAGES" / "messages.po"
+
+
+def test_a_language_without_its_catalogue_is_refused_naming_the_setting(tmp_path: Path) -> None:
+    config = german_config(tmp_path / "config")
+    with pytest.raises(ProgrammeError) as refused:
+        Settings.load(config, data_dir=tmp_path / "data")
+    assert str(refused.value) == (
+        f'{config / "settings.toml"}: language = "de": no catalogue {GERMAN_PO}'
+        " (languages: ar, en, es, fr, ru, zh)"
+    )
+    # Settings built by hand never reach the screens in English either.
+    with pytest.raises(MissingCatalogue, match=re.escape(str(GERMAN_PO))):
+        Renderer("de")
+
+
+def test_serve_refuses_to_start_without_the_catalogue(tmp_path: Path) -> None:
+    config = german_config(tmp_path / "config")
+    result = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(free_port()),
+         "--config", str(config), "--data", str(tmp_path / "data")],
+        cwd=ROOT, capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f'dashboard: {config / "settings.toml"}: language = "de": no catalogue {GERMAN_PO}'
+        " (languages: ar, en, es, fr, ru, zh)"
+    ]
+    assert not (tmp_path / "data").exists()  # refused before anything was opened
+
+
+@pytest.mark.parametrize("language", ["en", "en-GB", "en_US"])
+def test_english_needs_no_catalogue(language: str) -> None:
+    assert type(load_translations(language)) is gettext.NullTranslations
+    assert "Not found" in Renderer(language).render("error.html", status=404, room="x", rooms=())
+
+
+def test_a_catalogue_is_loaded() -> None:
+    assert load_translations("fr").gettext("All rooms") == "Toutes les salles"
 
 
 def test_english_times_follow_un_style() -> None:

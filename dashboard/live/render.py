@@ -21,9 +21,8 @@ from ..domain.programme import Programme
 from ..domain.rooms import Room
 from ..domain.timeline import ScreenState, Status
 from ..i18n import Formatter, load_translations, text_direction
-from ..settings import PROJECT_ROOT
+from ..resources import TEMPLATES_DIR
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
 HTMX = "vendor/htmx-2.0.11.min.js"
 HTMX_WS = "vendor/htmx-ext-ws-2.0.4.min.js"
 

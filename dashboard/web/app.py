@@ -29,14 +29,13 @@ from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
 from ..live.scheduler import RoomScheduler
 from ..live.screens import ScreenRegistry
 from ..live.service import HEARTBEAT_SECONDS, LiveService
-from ..settings import PROJECT_ROOT, Settings
+from ..resources import STATIC_DIR
+from ..settings import Settings
 from ..site import Site, load_site
 from ..store import Store
 from . import api, chair, display, errors, overrides_api, phone, revisions, ws
 from .auth import LoginGate
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
-
-STATIC_DIR = PROJECT_ROOT / "static"
 
 
 def make_clock(settings: Settings, site: Site) -> Clock:

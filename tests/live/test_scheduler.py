@@ -43,7 +43,8 @@ def status_and_slot(frame: Frame) -> tuple[str, str | None]:
 
 @asynccontextmanager
 async def running_app(config: Path, clock: ShiftedClock) -> AsyncIterator[Starlette]:
-    app = create_app(Settings.load(config), clock=clock)
+    # The database beside the temporary config: never the checkout's data/.
+    app = create_app(Settings.load(config, data_dir=config / "data"), clock=clock)
     async with app.router.lifespan_context(app):
         yield app
 
