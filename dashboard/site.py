@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from .domain.identity import carry_ids, from_snapshot, snapshot
 from .domain.loader import load_programme
-from .domain.programme import Programme, ProgrammeError
+from .domain.programme import Programme, ProgrammeError, Slot
 from .domain.rooms import Room, parse_rooms
 from .settings import Settings
 
@@ -47,3 +50,28 @@ def load_site(settings: Settings) -> Site:
             by_file[room.programme] = read_programme_file(path, settings.timezone)
         programmes[room.id] = by_file[room.programme]
     return Site(rooms, programmes)
+
+
+def with_identities(site: Site, previous: Mapping[str, Sequence[Slot]]) -> Site:
+    """``site`` with each programme's meetings under the ids they had in ``previous`` (each
+    room's slots as last published), wherever they match (domain/identity.py).  Rooms reading
+    one file keep sharing one programme: it is matched against the first of them that had
+    slots before."""
+    programmes: dict[str, Programme] = {}
+    by_file: dict[str, Programme] = {}
+    for room in site.rooms:
+        if room.programme not in by_file:
+            readers = [r.id for r in site.rooms if r.programme == room.programme]
+            before = next((previous[r] for r in readers if previous.get(r)), None)
+            fresh = site.programmes[room.id]
+            by_file[room.programme] = carry_ids(before, fresh) if before else fresh
+        programmes[room.id] = by_file[room.programme]
+    return Site(site.rooms, programmes)
+
+
+def slot_snapshots(site: Site) -> dict[str, list[dict[str, Any]]]:
+    return {room.id: snapshot(site.programmes[room.id].slots) for room in site.rooms}
+
+
+def previous_slots(snapshots: Mapping[str, Sequence[Any]]) -> dict[str, list[Slot]]:
+    return {room: from_snapshot(data) for room, data in snapshots.items()}

@@ -7,6 +7,7 @@ All instants are timezone-aware; a slot covers the half-open interval ``[start, 
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -58,6 +59,10 @@ class Footnote:
     text: str
 
 
+# A slot id given by hand (the TOML format's ``id``): short, and safe in URLs and HTML.
+SLOT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
     start: datetime
@@ -67,6 +72,11 @@ class Slot:
     agenda_items: tuple[str, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     kind: str = "meeting"
+    # The slot's identity, which overrides name.  Empty: the programme gives it one from its
+    # start (``default_id``); a revision keeps a meeting's id when it can match it
+    # (``identity.carry_ids``).  ``id_given``: written in the file, so kept as it is.
+    id: str = ""
+    id_given: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -75,11 +85,8 @@ class Slot:
             raise ValueError("a slot must end after it starts")
         if self.kind not in SLOT_KINDS:
             raise ValueError(f"unknown slot kind {self.kind!r}")
-
-    @property
-    def id(self) -> str:
-        """Stable across revisions that keep the slot's day and starting time."""
-        return self.start.strftime("%Y-%m-%d-%H%M")
+        if self.id and not SLOT_ID_RE.match(self.id):
+            raise ValueError(f"slot id {self.id!r}: letters, digits and . _ : - only")
 
     @property
     def local_date(self) -> date:
@@ -105,14 +112,15 @@ class Programme:
         if self.end_date < self.start_date:
             raise ValueError("a session must end on or after its first day")
         if (pair := first_overlap(self.slots)) is not None:
-            raise ValueError(f"slots {self.slots[pair[0]].id} and {self.slots[pair[1]].id} overlap")
+            first, second = self.slots[pair[0]], self.slots[pair[1]]
+            raise ValueError(f"slots {slot_name(first)} and {slot_name(second)} overlap")
         # Slots keep the venue's offset, so that their wall-clock fields read as the venue's
         # (as a fixed offset: see ``venue_time``).
         local = [
             replace(s, start=venue_time(s.start, self.tz), end=venue_time(s.end, self.tz))
             for s in sorted(self.slots, key=lambda s: _utc(s.start))
         ]
-        object.__setattr__(self, "slots", tuple(local))
+        object.__setattr__(self, "slots", with_ids(local))
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -169,8 +177,45 @@ class Programme:
                 seen.setdefault(f.marker, f)
         return tuple(seen.values())
 
+    @cached_property
+    def _by_id(self) -> dict[str, Slot]:
+        return {s.id: s for s in self.slots}
+
     def slot_by_id(self, slot_id: str) -> Slot | None:
-        return next((s for s in self.slots if s.id == slot_id), None)
+        return self._by_id.get(slot_id)
+
+
+def default_id(start: datetime) -> str:
+    """A new slot's id: its day and starting time at the venue ("2023-12-13-1500")."""
+    return start.strftime("%Y-%m-%d-%H%M")
+
+
+def slot_name(slot: Slot) -> str:
+    """How an error names a slot: its id, or where it starts."""
+    return slot.id or default_id(slot.start)
+
+
+def with_ids(slots: Sequence[Slot]) -> tuple[Slot, ...]:
+    """Every slot with a unique id: ids already set are kept (two alike are an error); the
+    others get ``default_id``, or, when that is taken (the repeated hour of an autumn night, or
+    an id a revision carried over), the id with the UTC offset, then a counter."""
+    taken: set[str] = set()
+    for slot in slots:
+        if slot.id:
+            if slot.id in taken:
+                raise ValueError(f"two slots have the id {slot.id!r}")
+            taken.add(slot.id)
+    result = []
+    for slot in slots:
+        if not slot.id:
+            base = default_id(slot.start)
+            candidates = [base, f"{base}{slot.start.strftime('%z')}"]
+            candidates += [f"{base}-{n}" for n in range(2, len(slots) + 3)]
+            new_id = next(c for c in candidates if c not in taken)
+            taken.add(new_id)
+            slot = replace(slot, id=new_id)
+        result.append(slot)
+    return tuple(result)
 
 
 def first_overlap(slots: Sequence[Slot]) -> tuple[int, int] | None:

@@ -15,15 +15,15 @@ from .programme import Programme, Slot
 @dataclass(frozen=True)
 class Moved:
     before: Slot
-    after: Slot
+    after: Slot  # the same meeting (the same id), at another time
 
 
 @dataclass(frozen=True)
 class ProgrammeDiff:
     added: tuple[Slot, ...]
     removed: tuple[Slot, ...]
-    moved: tuple[Moved, ...]  # same text, other time
-    changed: tuple[Slot, ...]  # same time, other text
+    moved: tuple[Moved, ...]  # other times (the text may have changed too)
+    changed: tuple[Slot, ...]  # other text (as it now reads)
     header_changed: bool
 
     @property
@@ -31,28 +31,23 @@ class ProgrammeDiff:
         return not (self.added or self.removed or self.moved or self.changed or self.header_changed)
 
 
-def _text(slot: Slot) -> tuple[str, tuple[str, ...]]:
-    return slot.title, slot.details
+def _text(slot: Slot) -> tuple[object, ...]:
+    return slot.title, slot.details, slot.agenda_items, slot.footnotes, slot.kind
 
 
 def diff_programmes(old: Programme, new: Programme) -> ProgrammeDiff:
+    """What a revision changes, meeting by meeting: slots are the same meeting when they have
+    the same id (``identity.carry_ids`` gives a revision's matched slots their old ids)."""
     old_by_id = {s.id: s for s in old.slots}
     new_by_id = {s.id: s for s in new.slots}
-    gone = [s for s in old.slots if s.id not in new_by_id]
-    came = [s for s in new.slots if s.id not in old_by_id]
-    moved: list[Moved] = []
-    for slot in list(gone):
-        twin = next((s for s in came if _text(s) == _text(slot)), None)
-        if twin is not None:
-            moved.append(Moved(slot, twin))
-            gone.remove(slot)
-            came.remove(twin)
-    changed = tuple(
-        new_by_id[i] for i in old_by_id if i in new_by_id and old_by_id[i] != new_by_id[i]
-    )
+    added = tuple(s for s in new.slots if s.id not in old_by_id)
+    removed = tuple(s for s in old.slots if s.id not in new_by_id)
+    kept = [(old_by_id[s.id], s) for s in new.slots if s.id in old_by_id]
+    moved = tuple(Moved(a, b) for a, b in kept if (a.start, a.end) != (b.start, b.end))
+    changed = tuple(b for a, b in kept if _text(a) != _text(b))
     header = (old.title, old.session, old.venue, old.timezone, old.start_date, old.end_date)
     new_header = (new.title, new.session, new.venue, new.timezone, new.start_date, new.end_date)
-    return ProgrammeDiff(tuple(came), tuple(gone), tuple(moved), changed, header != new_header)
+    return ProgrammeDiff(added, removed, moved, changed, header != new_header)
 
 
 def orphaned_overrides(

@@ -16,6 +16,7 @@ Footnotes are written once, in a ``[footnotes]`` table, and slots name them by m
     1 = "States are strongly encouraged ..."
 
     [[slots]]
+    id = "opening"  # optional: keeps the meeting's identity whatever a revision changes
     date = 2023-12-11
     start = 10:00:00
     end = 13:00:00
@@ -37,13 +38,16 @@ from zoneinfo import ZoneInfo
 import tomli_w
 
 from .programme import (
+    SLOT_ID_RE,
     SLOT_KINDS,
     Footnote,
     Programme,
     ProgrammeError,
     Slot,
+    default_id,
     first_overlap,
     local_instant,
+    slot_name,
 )
 
 FORMAT_VERSION = 1
@@ -55,8 +59,10 @@ def to_toml(programme: Programme) -> str:
     for slot in programme.slots:
         start = slot.start.astimezone(programme.tz)
         end = slot.end.astimezone(programme.tz)
+        given = {"id": slot.id} if slot.id != default_id(slot.start) else {}
         slots.append(
             {
+                **given,
                 "date": start.date(),
                 "start": start.time(),
                 "end": end.time(),
@@ -156,6 +162,7 @@ def from_toml(text: str, source: str = "<toml>") -> Programme:
     if not isinstance(raw_slots, list):
         raise r.error("slots", "expected [[slots]] tables")
     slots: list[Slot] = []
+    given: dict[str, int] = {}  # ids written in the file → their slot's index
     for i, raw in enumerate(raw_slots):
         where = f"slots[{i}]"
         if not isinstance(raw, dict):
@@ -177,6 +184,13 @@ def from_toml(text: str, source: str = "<toml>") -> Programme:
         title = r.get(raw, "title", str, where, i).strip()
         if not title:
             raise r.error(f"{where}.title", "is empty", i)
+        slot_id = r.get(raw, "id", str, where, i) if "id" in raw else ""
+        if slot_id and not SLOT_ID_RE.match(slot_id):
+            raise r.error(f"{where}.id", "letters, digits and . _ : - only (64 at most)", i)
+        if slot_id and slot_id in given:
+            raise r.error(f"{where}.id", f"{slot_id!r} is the id of slots[{given[slot_id]}]", i)
+        if slot_id:
+            given[slot_id] = i
         slot = Slot(
             start=start,
             end=end,
@@ -185,10 +199,21 @@ def from_toml(text: str, source: str = "<toml>") -> Programme:
             agenda_items=r.strings(raw, "agenda_items", where, i),
             footnotes=tuple(Footnote(m, footnotes[m]) for m in markers),
             kind=kind,
+            id=slot_id,
+            id_given=bool(slot_id),
         )
         slots.append(slot)
         if (pair := first_overlap(slots)) is not None:
-            raise r.error(where, f"overlaps slots[{pair[0]}] ({slots[pair[0]].id})", i)
+            raise r.error(where, f"overlaps slots[{pair[0]}] ({slot_name(slots[pair[0]])})", i)
+    # A given id may not be another slot's own (from its start): overrides naming it would
+    # silently move to the slot that took it.
+    for i, slot in enumerate(slots):
+        if not slot.id_given and (taker := given.get(default_id(slot.start))) is not None:
+            raise r.error(
+                f"slots[{taker}].id",
+                f"{slot_name(slot)!r} is the id slots[{i}] has from its start time",
+                taker,
+            )
     return Programme(
         title=r.get(doc, "title", str, "title"),
         session=r.get(doc, "session", str, "session") if "session" in doc else "",

@@ -88,6 +88,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX login_failures_key_at ON login_failures(key, at)",
     ),
+    (
+        # Each room's slots as last published (id, times, text): a revision or a restart
+        # matches its programme against them, so meetings keep their ids (domain/identity.py).
+        """CREATE TABLE slot_ids (
+            room TEXT PRIMARY KEY,
+            slots TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )""",
+    ),
 )
 
 

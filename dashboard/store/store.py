@@ -140,3 +140,28 @@ class Store(Accounts):
             ).fetchall()
             head = conn.execute("SELECT seq, hash FROM chain_head").fetchone()
         return verify_chain(rows, (head[0], head[1]) if head else None)
+
+    def slot_snapshots(self) -> dict[str, list[dict[str, Any]]]:
+        """Each room's slots as last published (see ``save_slot_snapshots``)."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT room, slots FROM slot_ids").fetchall()
+        snapshots: dict[str, list[dict[str, Any]]] = {}
+        for room, text in rows:
+            try:
+                snapshots[room] = list(parse_data(text)["slots"])
+            except (ValueError, KeyError, TypeError):
+                continue  # unreadable: the room's slots get new ids, nothing worse
+        return snapshots
+
+    def save_slot_snapshots(
+        self, snapshots: dict[str, list[dict[str, Any]]], now: datetime
+    ) -> None:
+        """Replace the rooms' snapshots, in one transaction."""
+        with self._write() as conn:
+            for room, slots in snapshots.items():
+                conn.execute(
+                    "INSERT INTO slot_ids (room, slots, updated) VALUES (?, ?, ?) "
+                    "ON CONFLICT (room) DO UPDATE SET slots = excluded.slots, "
+                    "updated = excluded.updated",
+                    (room, canonical_json({"slots": slots}), instant_text(now)),
+                )

@@ -31,7 +31,7 @@ from ..live.screens import ScreenRegistry
 from ..live.service import HEARTBEAT_SECONDS, LiveService
 from ..resources import STATIC_DIR
 from ..settings import Settings
-from ..site import Site, load_site
+from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
 from ..store import Store
 from . import api, chair, display, errors, overrides_api, phone, revisions, ws
 from .auth import LoginGate
@@ -56,6 +56,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     renderer = Renderer(settings.language, room_names={r.id: r.name for r in site.rooms})
     hub = Hub()
     store = Store(settings.database)
+    # Meetings keep the ids they had when last published (a file revised while stopped).
+    site = with_identities(site, previous_slots(store.slot_snapshots()))
+    store.save_slot_snapshots(slot_snapshots(site), clock.now())
     live = LiveService(site, clock, renderer, hub, load_overrides(store))
     scheduler = RoomScheduler(live)
     desk = OverrideDesk(live, scheduler, store)
