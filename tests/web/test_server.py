@@ -9,14 +9,21 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import uvicorn
+from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
+from dashboard.clock import ShiftedClock
+from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests.conftest import ROOT, SHIPPED_NOTE, Server, free_port, make_config
 
 StartServer = Callable[..., Server]
@@ -194,22 +201,57 @@ async def test_the_display_page_is_not_cached(wednesday: Server) -> None:
     assert 'ws-connect="/ws/display/cr4"' in response.text or "/ws/display/cr4" in response.text
 
 
-async def test_the_etag_changes_at_a_boundary(start_server: StartServer) -> None:
-    server = start_server(at="2023-12-13T14:59:30", speed=10)
-    before = await get(server, "/rooms/cr4")
-    assert 'data-status="next_today"' in before.text, "started too late"
-    async with connect(f"{server.ws_url}/ws/rooms/cr4") as ws:
-        await asyncio.wait_for(ws.recv(), 5)  # the current state
-        frame = await asyncio.wait_for(ws.recv(), 10)  # the boundary
-    assert 'data-status="in_session"' in str(frame)
-    after = await get(server, "/rooms/cr4", **{"if-none-match": before.headers["etag"]})
-    assert after.status_code == 200
-    assert after.headers["etag"] != before.headers["etag"]
-    assert 'data-status="in_session"' in after.text
-    assert 'class="slot current" data-slot="2023-12-13-1500"' in after.text
-    # And the new ETag is good for a 304 in turn.
-    again = await get(server, "/rooms/cr4", **{"if-none-match": after.headers["etag"]})
-    assert again.status_code == 304
+@asynccontextmanager
+async def in_process(config: Path, data: Path, clock: ShiftedClock) -> AsyncIterator[Starlette]:
+    """A real uvicorn on a loopback port, in this test's event loop, so the test can hold the
+    app's clock and change the state itself: no race against a boundary in real time."""
+    app = create_app(Settings.load(config, data_dir=data), clock=clock)
+    port = free_port()
+    config_ = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config_)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # waiting for the start-up, not for a boundary
+        assert not task.done(), "uvicorn did not start"
+        await asyncio.sleep(0.01)
+    app.state.url = f"http://127.0.0.1:{port}"
+    try:
+        yield app
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_the_etag_changes_at_a_boundary(tmp_path: Path) -> None:
+    """The clock stands at 14:59:30 until the test moves it to 15:00 and runs the room's
+    update, as the scheduler's job at 15:00 would (test_scheduler.py tests that the job runs
+    then): deterministic however loaded the machine is."""
+    elapsed = [0.0]
+    clock = ShiftedClock(
+        datetime(2023, 12, 13, 14, 59, 30, tzinfo=ZoneInfo("America/New_York")),
+        monotonic=lambda: elapsed[0],
+    )
+    async with in_process(make_config(tmp_path / "config"), tmp_path / "data", clock) as app:
+        url = app.state.url
+        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+            before = await client.get("/rooms/cr4")
+            assert 'data-status="next_today"' in before.text
+            async with connect(f"{url.replace('http', 'ws')}/ws/rooms/cr4") as ws:
+                first = await asyncio.wait_for(ws.recv(), 5)  # the current state
+                assert 'data-status="next_today"' in str(first)
+                elapsed[0] = 30.0  # 15:00
+                app.state.scheduler.update("cr4")
+                frame = await asyncio.wait_for(ws.recv(), 5)  # the boundary
+            assert 'data-status="in_session"' in str(frame)
+            after = await client.get(
+                "/rooms/cr4", headers={"if-none-match": before.headers["etag"]}
+            )
+            assert after.status_code == 200
+            assert after.headers["etag"] != before.headers["etag"]
+            assert 'data-status="in_session"' in after.text
+            assert 'class="slot current" data-slot="2023-12-13-1500"' in after.text
+            # And the new ETag is good for a 304 in turn.
+            again = await client.get("/rooms/cr4", headers={"if-none-match": after.headers["etag"]})
+            assert again.status_code == 304
 
 
 async def test_healthz_counts_connected_clients(start_server: StartServer) -> None:
