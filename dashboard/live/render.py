@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..assets import Assets
 from ..domain.overrides import Override
 from ..domain.programme import Programme
 from ..domain.rooms import Room
@@ -51,7 +52,10 @@ class Renderer:
         templates_dir: Path = TEMPLATES_DIR,
         translations: gettext.NullTranslations | None = None,
         room_names: dict[str, str] | None = None,
+        assets: Assets | None = None,
     ) -> None:
+        """``assets``: the static files, for versioned URLs (None: plain ``/static/`` paths, for
+        tests that render without serving)."""
         self.language = language
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
@@ -69,7 +73,7 @@ class Renderer:
             lang=language,
             dir=text_direction(language),
             Status=Status,
-            asset=lambda path: f"/static/{path}",
+            asset=assets.url if assets is not None else (lambda path: f"/static/{path}"),
             HTMX=HTMX,
             HTMX_WS=HTMX_WS,
             epoch_ms=epoch_ms,

@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route, WebSocketRoute
 
+from ..assets import Assets
 from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
 from ..live.desk import OverrideDesk, load_overrides
@@ -32,7 +31,7 @@ from ..live.service import HEARTBEAT_SECONDS, LiveService
 from ..settings import PROJECT_ROOT, Settings
 from ..site import Site, load_site
 from ..store import Store
-from . import api, chair, display, errors, overrides_api, phone, revisions, ws
+from . import api, chair, display, errors, overrides_api, phone, revisions, static, ws
 from .auth import LoginGate
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
@@ -54,7 +53,10 @@ def make_clock(settings: Settings, site: Site) -> Clock:
 def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     site = load_site(settings)  # a bad programme stops the start here, with its line named
     clock = clock or make_clock(settings, site)
-    renderer = Renderer(settings.language, room_names={r.id: r.name for r in site.rooms})
+    assets = Assets.load(STATIC_DIR)  # read and compressed once; served from memory
+    renderer = Renderer(
+        settings.language, room_names={r.id: r.name for r in site.rooms}, assets=assets
+    )
     hub = Hub()
     store = Store(settings.database)
     live = LiveService(site, clock, renderer, hub, load_overrides(store))
@@ -110,7 +112,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/programme/reload", overrides_api.reload_programme, methods=["POST"]),
         Route("/api/time", api.server_time),
         Route("/healthz", api.healthz),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Route("/static/{name:path}", static.asset_file, name="static"),
     ]
     app = Starlette(
         routes=routes,
@@ -121,7 +123,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                 BodySizeLimitMiddleware,
                 larger={"/chair/programme/compare": MAX_PROGRAMME_BYTES + 64 * 1024},
             ),
-            Middleware(GZipMiddleware, minimum_size=800),
+            Middleware(static.GZipExceptAssets, minimum_size=800),
         ],
         exception_handlers=errors.HANDLERS,
         lifespan=lifespan,
@@ -130,6 +132,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.site = site
     app.state.clock = clock
     app.state.renderer = renderer
+    app.state.assets = assets
     app.state.hub = hub
     app.state.live = live
     app.state.scheduler = scheduler
