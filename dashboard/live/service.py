@@ -22,10 +22,6 @@ from .render import Renderer, RoomView
 
 OVERVIEW = "overview"
 MAX_COMING = 24  # states sent ahead to displays: a day has a handful of changes
-HEARTBEAT_SECONDS = 15.0
-# Browsers send no keepalive of their own: a page that hears nothing for two heartbeats knows
-# its link is dead and reconnects.  The element is swapped into the page's own #heartbeat.
-HEARTBEAT_FRAME = '<div id="heartbeat" hidden></div>'
 
 
 def display_channel(room_id: str) -> str:
@@ -140,8 +136,12 @@ class LiveService:
         return coming
 
     async def heartbeat(self) -> None:
-        """Scheduler job (async, so it runs on the event loop, as the hub requires)."""
-        self.hub.heartbeat(HEARTBEAT_FRAME)
+        """Scheduler job (async, so it runs on the event loop, as the hub requires), every
+        ``Settings.live.heartbeat`` seconds.  Browsers send no keepalive of their own: a page
+        that hears nothing for two heartbeats knows its link is dead and reconnects.  The frame,
+        rendered once (templates/partials/_heartbeat.html), replaces the page's own #heartbeat
+        and carries the server's build, so that displays notice a deploy."""
+        self.hub.heartbeat(self.renderer.heartbeat_frame)
 
     def version(self, room_id: str) -> int:
         return self.view(room_id).version

@@ -27,7 +27,7 @@ from ..live.render import Renderer
 from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
 from ..live.scheduler import RoomScheduler
 from ..live.screens import ScreenRegistry
-from ..live.service import HEARTBEAT_SECONDS, LiveService
+from ..live.service import LiveService
 from ..settings import PROJECT_ROOT, Settings
 from ..site import Site, load_site
 from ..store import Store
@@ -55,7 +55,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     clock = clock or make_clock(settings, site)
     assets = Assets.load(STATIC_DIR)  # read and compressed once; served from memory
     renderer = Renderer(
-        settings.language, room_names={r.id: r.name for r in site.rooms}, assets=assets
+        settings.language,
+        room_names={r.id: r.name for r in site.rooms},
+        assets=assets,
+        timings=settings.live,
     )
     hub = Hub()
     store = Store(settings.database)
@@ -71,7 +74,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             reloader.watch, "interval", seconds=WATCH_SECONDS, id="watch-config"
         )
         scheduler.scheduler.add_job(
-            live.heartbeat, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat"
+            live.heartbeat, "interval", seconds=settings.live.heartbeat, id="heartbeat"
         )
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `dashboard reload` without the API: kill -HUP <pid> (main thread only).
