@@ -32,7 +32,6 @@ from ..timings import LiveTimings
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 HTMX = "vendor/htmx-2.0.11.min.js"
-HTMX_WS = "vendor/htmx-ext-ws-2.0.4.min.js"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +96,6 @@ class Renderer:
             Status=Status,
             asset=assets.url if assets is not None else (lambda path: f"/static/{path}"),
             HTMX=HTMX,
-            HTMX_WS=HTMX_WS,
             build=self.build,
             live_timings=(timings or LiveTimings()).page_attributes(),
             epoch_ms=epoch_ms,
@@ -109,8 +107,8 @@ class Renderer:
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
 
-    # One method a channel: what a message on that channel holds (top-level elements with ids,
-    # which htmx's ws extension swaps out of band).
+    # One method a channel: what a message on that channel holds (top-level elements with ids;
+    # static/js/live.js swaps each into the element with the same id).
     def display_frame(self, view: RoomView, coming: Sequence[RoomView] = ()) -> str:
         """The display's state, and the states still to come today, each with its instant, so
         the page flips by itself at the boundary, connected or not; and the server's build, so
