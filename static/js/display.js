@@ -83,15 +83,19 @@
     try { return JSON.parse(sessionStorage.getItem(RELOADED) || "null"); } catch (e) { return null; }
   }
 
+  // Now a good time to reload for the server's build?  Only online (a reload while offline
+  // would leave an error page on the screen) and at a quiet moment.
+  function due(build) {
+    if (!build || build === body.build) return false;
+    if (document.documentElement.dataset.connection !== "online" || !quiet()) return false;
+    var last = lastReload();
+    return !(last && last.build === build && Date.now() - last.at < RELOAD_AGAIN_AFTER);
+  }
+
   var reloading = false;
   function reloadIfStale() {
     var build = serverBuild();
-    if (reloading || !build || build === body.build) return;
-    // Never while offline: the reload would leave an error page on the screen.
-    if (document.documentElement.dataset.connection !== "online") return;
-    if (!quiet()) return;
-    var last = lastReload();
-    if (last && last.build === build && Date.now() - last.at < RELOAD_AGAIN_AFTER) return;
+    if (reloading || !due(build)) return;
     reloading = true;
     // And only if the page comes back: ask for it first (a kiosk has nobody to press F5).
     var controller = new AbortController();
@@ -99,6 +103,7 @@
     fetch(location.href, { cache: "no-store", signal: controller.signal }).then(function (response) {
       clearTimeout(timeout);
       if (!response.ok) throw new Error("HTTP " + response.status);
+      if (!due(build)) throw new Error("no longer quiet or online");
       try {
         sessionStorage.setItem(RELOADED, JSON.stringify({ build: build, at: Date.now() }));
       } catch (e) { /* no storage: the check above only spaces reloads out */ }
