@@ -117,6 +117,10 @@
   function start() { tried = true; tick(); }
 
   window.dashboardClock = { now: now, measure: measure, ready: ready, timeText: timeText };
+  // New content (a frame, a flip) comes with its progress bars at 0: set them before it is
+  // painted, not at the next tick.
+  document.addEventListener("dashboard:frame", tick);
+  document.addEventListener("dashboard:flip", tick);
   tick();
   measure().then(start, start);
   setInterval(tick, 250);

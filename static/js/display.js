@@ -48,7 +48,9 @@
     if (clock && !clock.ready()) return;
     var at = position(venueNow());
     var next = at.due && at.due.content.firstElementChild;
-    if (at.shown && next) at.shown.replaceWith(document.importNode(next, true));
+    if (!at.shown || !next) return;
+    at.shown.replaceWith(document.importNode(next, true));
+    document.dispatchEvent(new CustomEvent("dashboard:flip"));
   }
 
   // Flip at the instant itself: a timer armed for the next state's instant (so screens that
