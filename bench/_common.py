@@ -146,11 +146,12 @@ class Server:
     """A server subprocess pinned to ``cpus``; its stderr is read by a thread, so the probe's
     lines (``BENCH-PROBE kind key=value ...``) can be waited for."""
 
-    def __init__(self, argv: Sequence[str], port: int, cpus: set[int]) -> None:
+    def __init__(self, argv: Sequence[str], port: int, cpus: set[int], cwd: Path = ROOT) -> None:
+        """``cwd``: where it runs (``python -m dashboard.cli`` imports the tree found there)."""
         self.argv, self.port, self.cpus = list(argv), port, cpus
         self.lines: queue.Queue[str] = queue.Queue()
         self.proc = subprocess.Popen(
-            self.argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            self.argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
         pin(cpus, self.proc.pid)
         self.reader = threading.Thread(target=self._read, daemon=True)

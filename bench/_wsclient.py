@@ -24,13 +24,17 @@ from typing import Any
 
 from _common import HOST
 
+from dashboard.timings import LiveTimings
+
 VERSION_MARK = b'data-version="'
 FULL_STATE = b'id="display-now"'
-BACKOFF_MIN, BACKOFF_CAP = 1.0, 30.0  # static/js/live.js: BACKOFF_MIN, BACKOFF_CAP (ms there)
+# What the server tells the pages (dashboard/timings.py, rendered onto every page).
+BACKOFF_MIN, BACKOFF_CAP = LiveTimings().backoff_min, LiveTimings().backoff_max
 
 
 def reconnect_delay(offline_for: float) -> float:
-    """static/js/live.js's wsReconnectDelay: full jitter over the time offline so far."""
+    """static/js/live.js's delay before each new attempt: full jitter over the time offline so
+    far."""
     return random.random() * min(BACKOFF_CAP, max(BACKOFF_MIN, offline_for))
 
 

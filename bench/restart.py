@@ -3,7 +3,7 @@ is stopped with SIGTERM and started again on the same port; how long until every
 back with the full current state, and what went wrong on the way.
 
 The displays (bench/_wsclient.py ``Screens``, in client processes on the other CPUs) follow
-static/js/live.js and htmx's ws extension: after any close or failed attempt they wait
+static/js/live.js: after any close or failed attempt they wait
 ``random() * min(30 s, max(1 s, time offline so far))`` (full jitter).
 
 The server is ``dashboard serve --at 2023-12-13T15:30`` (as shipped), pinned to the first CPU.

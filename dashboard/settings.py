@@ -15,6 +15,7 @@ from typing import Any
 from .domain.programme import ProgrammeError
 from .i18n import MissingCatalogue, check_language
 from .resources import CONFIG_DIR, default_data_dir
+from .timings import LiveTimings
 
 DEFAULT_CONFIG_DIR = CONFIG_DIR  # see dashboard/resources.py: a checkout's, or a wheel's copy
 
@@ -33,6 +34,8 @@ class Settings:
     # The demo clock: start at this instant (None: real time), run `speed` times faster.
     start_at: datetime | None = None
     speed: float = 1.0
+    # The screens' heartbeat, reconnects, offline mark and reloads (settings.toml's [live]).
+    live: LiveTimings = field(default_factory=LiveTimings)
 
     @property
     def database(self) -> Path:
@@ -54,14 +57,20 @@ class Settings:
             "timezone": str,
             "allowed_origins": list,
             "data_dir": str,
+            "live": dict,
         }
         for key, value in values.items():
             if key not in known:
                 raise ProgrammeError(str(path), None, f"unknown setting {key!r}")
             if not isinstance(value, known[key]):
                 raise ProgrammeError(str(path), None, f"{key}: expected {known[key].__name__}")
+        try:
+            live = LiveTimings.from_table(values.get("live", {}))
+        except ValueError as exc:
+            raise ProgrammeError(str(path), None, f"[live] {exc}") from None
         settings = replace(
             settings,
+            live=live,
             language=values.get("language", settings.language) or "en",
             public_url=values.get("public_url", "").rstrip("/"),
             timezone=values.get("timezone") or None,

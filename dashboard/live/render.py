@@ -3,11 +3,16 @@
 Partials are rendered once per state change, never per client, and without a request: they use
 ``asset()`` and plain paths, never ``url_for``.  Autoescaping is on for every template, whatever
 its name, since programme and override texts come from outside.
+
+Every page carries the server's *build* (``data-build`` on ``<body>``): a hash over the static
+files, the templates and the language's catalogue, computed at start-up.  The heartbeat frame
+carries it too, so an open display notices a deploy and reloads itself (static/js/display.js).
 """
 
 from __future__ import annotations
 
 import gettext
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,15 +21,16 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..assets import Assets
 from ..domain.overrides import Override
 from ..domain.programme import Programme
 from ..domain.rooms import Room
 from ..domain.timeline import ScreenState, Status
 from ..i18n import Formatter, load_translations, text_direction
-from ..resources import TEMPLATES_DIR
+from ..resources import LOCALE_DIR, TEMPLATES_DIR
+from ..timings import LiveTimings
 
 HTMX = "vendor/htmx-2.0.11.min.js"
-HTMX_WS = "vendor/htmx-ext-ws-2.0.4.min.js"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,20 @@ def epoch_ms(instant: datetime) -> int:
     return int(instant.timestamp() * 1000)
 
 
+def build_id(assets: Assets | None, templates_dir: Path, language: str) -> str:
+    """What a page is made of, as one short hash: the static files, every template, the
+    language and its catalogue.  Pages built from other files reload themselves."""
+    h = hashlib.sha256(assets.fingerprint() if assets is not None else b"")
+    for file in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
+        h.update(f"\0{file.relative_to(templates_dir).as_posix()}\0".encode())
+        h.update(file.read_bytes())
+    h.update(f"\0{language}\0".encode())
+    catalogue = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if catalogue.is_file():
+        h.update(catalogue.read_bytes())
+    return h.hexdigest()[:12]
+
+
 class Renderer:
     def __init__(
         self,
@@ -50,8 +70,13 @@ class Renderer:
         templates_dir: Path = TEMPLATES_DIR,
         translations: gettext.NullTranslations | None = None,
         room_names: dict[str, str] | None = None,
+        assets: Assets | None = None,
+        timings: LiveTimings | None = None,
     ) -> None:
+        """``assets``: the static files, for versioned URLs (None: plain ``/static/`` paths, for
+        tests that render without serving)."""
         self.language = language
+        self.build = build_id(assets, templates_dir, language)
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
             autoescape=True,
@@ -68,22 +93,26 @@ class Renderer:
             lang=language,
             dir=text_direction(language),
             Status=Status,
-            asset=lambda path: f"/static/{path}",
+            asset=assets.url if assets is not None else (lambda path: f"/static/{path}"),
             HTMX=HTMX,
-            HTMX_WS=HTMX_WS,
+            build=self.build,
+            live_timings=(timings or LiveTimings()).page_attributes(),
             epoch_ms=epoch_ms,
             room_names=room_names or {},
         )
+        # Swapped into the page's own #heartbeat: "this link is alive, and this is my build".
+        self.heartbeat_frame = self.render("partials/_heartbeat.html").strip()
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
 
-    # One method a channel: what a message on that channel holds (top-level elements with ids,
-    # which htmx's ws extension swaps out of band).
+    # One method a channel: what a message on that channel holds (top-level elements with ids;
+    # static/js/live.js swaps each into the element with the same id).
     def display_frame(self, view: RoomView, coming: Sequence[RoomView] = ()) -> str:
         """The display's state, and the states still to come, each with its instant, so the
-        page flips by itself at each boundary, connected or not."""
-        return self.display_now(view) + self.display_timeline(coming)
+        page flips by itself at each boundary, connected or not; and the server's build, so a
+        display that reconnects after a deploy knows at once that it should reload."""
+        return self.display_now(view) + self.display_timeline(coming) + self.heartbeat_frame
 
     def display_now(self, view: RoomView) -> str:
         return self.render("partials/_display_now.html", v=view)

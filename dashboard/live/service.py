@@ -29,10 +29,6 @@ OVERVIEW = "overview"
 # States sent ahead to displays: the rest of the session, so that a display that loses the
 # server in the evening still turns to the next morning's meetings (a week is a few dozen).
 MAX_COMING = 64
-HEARTBEAT_SECONDS = 15.0
-# Browsers send no keepalive of their own: a page that hears nothing for two heartbeats knows
-# its link is dead and reconnects.  The element is swapped into the page's own #heartbeat.
-HEARTBEAT_FRAME = '<div id="heartbeat" hidden></div>'
 
 
 def display_channel(room_id: str) -> str:
@@ -165,11 +161,12 @@ class LiveService:
         # Commit, then publish (publishing never raises: it only fills mailboxes).
         self._rooms[room_id] = Committed(key, view, timeline, card)
         self._published_at[room_id] = instant
+        build = self.renderer.heartbeat_frame  # the server's build: a display after a deploy
         self.hub.publish(
             display_channel(room_id),
             version,
-            now_html + timeline.html,
-            brief=now_html,
+            now_html + timeline.html + build,
+            brief=now_html + build,
             brief_after=timeline.version,
         )
         self.hub.publish(room_channel(room_id), version, room_frame)
@@ -234,8 +231,12 @@ class LiveService:
         return self._published_at.get(room_id)
 
     async def heartbeat(self) -> None:
-        """Scheduler job (async, so it runs on the event loop, as the hub requires)."""
-        self.hub.heartbeat(HEARTBEAT_FRAME)
+        """Scheduler job (async, so it runs on the event loop, as the hub requires), every
+        ``Settings.live.heartbeat`` seconds.  Browsers send no keepalive of their own: a page
+        that hears nothing for two heartbeats knows its link is dead and reconnects.  The frame,
+        rendered once (templates/partials/_heartbeat.html), replaces the page's own #heartbeat
+        and carries the server's build, so that displays notice a deploy."""
+        self.hub.heartbeat(self.renderer.heartbeat_frame)
 
     def version(self, room_id: str) -> int:
         return self.view(room_id).version

@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route, WebSocketRoute
 
+from ..assets import Assets
 from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
 from ..live.desk import OverrideDesk, load_overrides
@@ -28,12 +27,12 @@ from ..live.render import Renderer
 from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
 from ..live.scheduler import RoomScheduler
 from ..live.screens import ScreenRegistry
-from ..live.service import HEARTBEAT_SECONDS, LiveService
+from ..live.service import LiveService
 from ..resources import STATIC_DIR
 from ..settings import Settings
 from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
 from ..store import Store
-from . import api, chair, display, errors, overrides_api, phone, revisions, ws
+from . import api, chair, display, errors, overrides_api, phone, revisions, static, ws
 from .auth import LoginGate
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
@@ -53,7 +52,13 @@ def make_clock(settings: Settings, site: Site) -> Clock:
 def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     site = load_site(settings)  # a bad programme stops the start here, with its line named
     clock = clock or make_clock(settings, site)
-    renderer = Renderer(settings.language, room_names={r.id: r.name for r in site.rooms})
+    assets = Assets.load(STATIC_DIR)  # read and compressed once; served from memory
+    renderer = Renderer(
+        settings.language,
+        room_names={r.id: r.name for r in site.rooms},
+        assets=assets,
+        timings=settings.live,
+    )
     hub = Hub()
     store = Store(settings.database)
     # Meetings keep the ids they had when last published (a file revised while stopped).
@@ -71,7 +76,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             reloader.watch, "interval", seconds=WATCH_SECONDS, id="watch-config"
         )
         scheduler.scheduler.add_job(
-            live.heartbeat, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat"
+            live.heartbeat, "interval", seconds=settings.live.heartbeat, id="heartbeat"
         )
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `dashboard reload` without the API: kill -HUP <pid> (main thread only).
@@ -113,7 +118,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/programme/reload", overrides_api.reload_programme, methods=["POST"]),
         Route("/api/time", api.server_time),
         Route("/healthz", api.healthz),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Route("/static/{name:path}", static.asset_file, name="static"),
     ]
     app = Starlette(
         routes=routes,
@@ -124,7 +129,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                 BodySizeLimitMiddleware,
                 larger={"/chair/programme/compare": MAX_PROGRAMME_BYTES + 64 * 1024},
             ),
-            Middleware(GZipMiddleware, minimum_size=800),
+            Middleware(static.GZipExceptAssets, minimum_size=800),
         ],
         exception_handlers=errors.HANDLERS,
         lifespan=lifespan,
@@ -132,6 +137,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.settings = settings
     app.state.clock = clock
     app.state.renderer = renderer
+    app.state.assets = assets
     app.state.hub = hub
     app.state.live = live
     app.state.scheduler = scheduler

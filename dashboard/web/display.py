@@ -6,6 +6,7 @@ import segno
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from ..live.render import epoch_ms
 from .views import live, room_view
 
 
@@ -24,7 +25,16 @@ async def display_page(request: Request) -> HTMLResponse:
     coming = service.coming(view.room.id)
     # ?screen=lobby-left names this screen in the console's list of displays.
     screen = request.query_params.get("screen", "")[:40]
+    # The server's clock as the page is rendered: the page's clock starts from it, so it never
+    # waits on /api/time before it can show the time or flip (static/js/clock.js).
+    clock = {"now": epoch_ms(service.clock.now()), "speed": service.clock.speed}
     html = service.renderer.render(
-        "display.html", v=view, coming=coming, qr_svg=qr, phone_url=url, screen=screen
+        "display.html",
+        v=view,
+        coming=coming,
+        qr_svg=qr,
+        phone_url=url,
+        screen=screen,
+        clock=clock,
     )
     return HTMLResponse(html, headers={"cache-control": "no-store"})

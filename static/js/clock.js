@@ -4,11 +4,45 @@
 (function () {
   "use strict";
 
+  var TIME_REQUEST_TIMEOUT = 4000; // a /api/time request not answered by then is abandoned
+
+  var body = document.body;
+
   // server: the server's clock (ms since epoch) at local performance.now() = local.
-  var sync = { server: Date.now(), local: performance.now(), speed: 1, measured: false };
+  var sync = { server: Date.now(), local: performance.now(), speed: 1 };
+  // known: the page has the server's clock, measured or given (not only the device's).
+  var known = false;
+
+  // A display's page carries the server's clock as it was rendered (data-now, data-speed).
+  // Taken as of the moment the page's first byte arrived, it is within one trip of the truth:
+  // enough to show the time and flip on time until /api/time answers, if it ever does.
+  (function seed() {
+    var at = Number(body.dataset.now);
+    if (!at) return;
+    var entry = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    var arrived = entry && entry.responseStart > 0 ? entry.responseStart : performance.now();
+    sync = { server: at, local: Math.min(arrived, performance.now()), speed: Number(body.dataset.speed) || 1 };
+    known = true;
+  })();
 
   function now() {
     return sync.server + (performance.now() - sync.local) * sync.speed;
+  }
+
+  // One round trip to /api/time, abandoned after TIME_REQUEST_TIMEOUT (a hung answer must not
+  // hold the measurement, nor anything waiting for it).
+  async function sample() {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, TIME_REQUEST_TIMEOUT);
+    try {
+      var t0 = performance.now();
+      var response = await fetch("/api/time", { cache: "no-store", signal: controller.signal });
+      var data = await response.json();
+      var t1 = performance.now();
+      return { rtt: t1 - t0, server: data.now + ((t1 - t0) / 2) * data.speed, local: t1, speed: data.speed };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   // NTP-style: several round trips; keep the one with the shortest round trip.
@@ -16,49 +50,55 @@
     var best = null;
     for (var i = 0; i < 5; i++) {
       try {
-        var t0 = performance.now();
-        var response = await fetch("/api/time", { cache: "no-store" });
-        var data = await response.json();
-        var t1 = performance.now();
-        var rtt = t1 - t0;
-        if (best === null || rtt < best.rtt) {
-          best = { rtt: rtt, server: data.now + (rtt / 2) * data.speed, local: t1, speed: data.speed };
-        }
+        var s = await sample();
+        if (best === null || s.rtt < best.rtt) best = s;
       } catch (e) {
-        break; // offline: keep the last offset
+        break; // offline, or no answer in time: keep the last offset
       }
     }
     if (best !== null) {
-      sync = { server: best.server, local: best.local, speed: best.speed, measured: true };
+      sync = { server: best.server, local: best.local, speed: best.speed };
+      known = true;
       document.documentElement.dataset.clockSynced = "true";
     }
   }
 
-  var body = document.body;
   var lang = body.dataset.lang || "en";
   var timeZone = body.dataset.timezone || undefined;
   var english = lang.split("-")[0] === "en";
-  var timeFormat = new Intl.DateTimeFormat(english ? "en-US" : lang, {
-    timeZone: timeZone, hour: "numeric", minute: "2-digit", second: "2-digit", hour12: english ? true : undefined,
-  });
+  function timeFormat(seconds) {
+    return new Intl.DateTimeFormat(english ? "en-US" : lang, {
+      timeZone: timeZone, hour: "numeric", minute: "2-digit", second: seconds ? "2-digit" : undefined,
+      hour12: english ? true : undefined,
+    });
+  }
+  var withSeconds = timeFormat(true);
+  var withoutSeconds = timeFormat(false);
   var dateFormat = new Intl.DateTimeFormat(english ? "en-GB" : lang, {
     timeZone: timeZone, weekday: "long", day: "numeric", month: "long",
   });
 
-  function clockText(date) {
-    if (!english) return timeFormat.format(date);
+  // A time of day at the venue, in the page's language: the one formatter of every time the
+  // scripts show (the clock, with seconds; "Offline since …", without).  English in the UN's
+  // style, as the programme prints it (dashboard/i18n.py): "10.42 a.m.", "3 p.m."; the
+  // clock keeps colons for its seconds: "10:42:05 a.m.".
+  function timeText(ms, seconds) {
+    var date = new Date(ms);
+    var format = seconds ? withSeconds : withoutSeconds;
+    if (!english) return format.format(date);
     var parts = {};
-    timeFormat.formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
+    format.formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
     var period = (parts.dayPeriod || "").toUpperCase() === "AM" ? "a.m." : "p.m.";
-    return parts.hour + ":" + parts.minute + ":" + parts.second + " " + period;
+    if (seconds) return parts.hour + ":" + parts.minute + ":" + parts.second + " " + period;
+    return (parts.minute === "00" ? parts.hour : parts.hour + "." + parts.minute) + " " + period;
   }
 
   function tick() {
-    if (!tried) return; // before the first measurement, now() is only the device's clock
+    if (!ready()) return; // only the device's clock so far: show nothing rather than its time
     var t = now();
     var date = new Date(t);
     document.querySelectorAll("[data-clock=time]").forEach(function (el) {
-      var text = clockText(date);
+      var text = timeText(t, true);
       if (el.textContent !== text) el.textContent = text;
     });
     document.querySelectorAll("[data-clock=date]").forEach(function (el) {
@@ -71,12 +111,17 @@
     });
   }
 
-  // tried: the first measurement is done (if it failed, the device's clock is all there is).
+  // tried: the first measurement is over (if it failed, the device's clock is all there is).
   var tried = false;
-  function ready() { return tried; }
+  function ready() { return known || tried; }
   function start() { tried = true; tick(); }
 
-  window.dashboardClock = { now: now, measure: measure, ready: ready };
+  window.dashboardClock = { now: now, measure: measure, ready: ready, timeText: timeText };
+  // New content (a frame, a flip) comes with its progress bars at 0: set them before it is
+  // painted, not at the next tick.
+  document.addEventListener("dashboard:frame", tick);
+  document.addEventListener("dashboard:flip", tick);
+  tick();
   measure().then(start, start);
   setInterval(tick, 250);
   setInterval(measure, 5 * 60 * 1000);

@@ -1,18 +1,37 @@
-// Keeping a screen live: reconnects, a heartbeat watchdog, the offline mark, and the local
-// timeline that flips a display at each boundary by itself.
+// Keeping a page live: the page's own WebSocket client, its heartbeat and its offline mark.
 //
-// htmx's ws extension reconnects only after close codes 1006, 1011, 1012 and 1013; a screen
-// must come back after any close (1000 and 1001 included) and after a silent drop.  So every
-// socket htmx creates is wrapped: whatever ended it, the extension is told 1006 and reconnects,
-// with capped full-jitter backoff.  On reconnect the server first sends the full current state.
+// The element with data-live="/ws/..." names the socket.  Each message is one or more
+// top-level elements with ids; each replaces the element of the page with the same id, through
+// htmx's public htmx.swap (so htmx processes what comes in: the console's rooms carry hx-post
+// buttons).  After each message the document gets a "dashboard:frame" event.
+//
+// A screen must come back after any close (1000 and 1001 included), after a silent drop (no
+// message for dead-after: TCP may take many minutes to notice) and after an attempt stuck while
+// connecting (a server that accepts but never answers).  Each time, it waits a random time up
+// to the time it has been offline so far, at least backoff-min and at most backoff-max: full
+// jitter over a window that grows about 1.5 times an attempt, so after a short outage (a
+// restart) a screen is back within about twice the outage, and over a long one the retries of
+// a building's screens spread thin.  (Doubling per attempt instead lets a few unlucky screens of
+// thousands wait 16 s after a 1 s restart.)  On reconnect the server first sends the full
+// current state.
+//
+// Timings come from the server (data-*-ms on <body>, dashboard/timings.py).
 (function () {
   "use strict";
 
-  var HEARTBEAT_TIMEOUT = 35000; // the server sends something at least every 15 s
-  var BACKOFF_MIN = 1000;
-  var BACKOFF_CAP = 30000;
-  var UNCONFIRMED_AFTER = 10 * 60 * 1000; // offline this long: say it is the printed programme
+  var root = document.querySelector("[data-live]");
+  if (!root) return;
+  var body = document.body.dataset;
+  var T = {
+    heartbeat: Number(body.heartbeatMs),
+    deadAfter: Number(body.deadAfterMs),
+    connectTimeout: Number(body.connectTimeoutMs),
+    backoffMin: Number(body.backoffMinMs),
+    backoffMax: Number(body.backoffMaxMs),
+    unconfirmedAfter: Number(body.unconfirmedAfterMs),
+  };
 
+  // socket: the current one (null between attempts); closes: sockets ended, each once.
   var state = { socket: null, lastMessage: Date.now(), offlineSince: null, closes: 0 };
   window.dashboardLive = state;
 
@@ -20,50 +39,62 @@
     return window.dashboardClock ? window.dashboardClock.now() : Date.now();
   }
 
-  if (window.htmx) {
-    // Full jitter over a window as long as the screen has been offline (at least 1 s, at most
-    // 30 s): each attempt waits on average half the time offline so far, so the window grows
-    // about 1.5 times an attempt.  After a short outage (a restart) a screen is back within
-    // about twice the outage; over a long one the retries of a building's screens spread thin.
-    // (Doubling per attempt instead lets a few unlucky screens of thousands wait 16 s after
-    // a 1 s restart.)
-    htmx.config.wsReconnectDelay = function () {
-      var offlineFor = state.offlineSince ? Date.now() - state.offlineSince.real : 0;
-      return Math.random() * Math.min(BACKOFF_CAP, Math.max(BACKOFF_MIN, offlineFor));
+  function url() {
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + root.dataset.live;
+  }
+
+  var CONNECTING = 0, OPEN = 1; // WebSocket.readyState
+  var attemptStarted = 0;
+  var lastBeat = 0;
+
+  function connect() {
+    var socket = new WebSocket(url());
+    state.socket = socket;
+    attemptStarted = Date.now();
+    socket.onopen = function () {
+      state.lastMessage = Date.now();
+      lastBeat = 0;
     };
-    var create = htmx.createWebSocket;
-    if (create) {
-      htmx.createWebSocket = function (url) {
-        var socket = create(url);
-        var handler = null;
-        var reported = false;
-        // The extension sets socket.onclose; keep its handler and call it ourselves.
-        Object.defineProperty(socket, "onclose", {
-          configurable: true,
-          get: function () { return handler; },
-          set: function (fn) { handler = fn; },
-        });
-        function closed(event) {
-          if (reported) return;
-          reported = true;
-          state.closes += 1;
-          markOffline();
-          if (handler) handler({ code: 1006, reason: "reconnect", wasClean: false, original: event });
-        }
-        socket.addEventListener("close", closed);
-        socket.addEventListener("open", function () { state.lastMessage = Date.now(); });
-        socket.addEventListener("message", function () {
-          state.lastMessage = Date.now();
-          markOnline();
-        });
-        socket.dashboardGiveUp = function () { // a dead link: do not wait for TCP to notice
-          try { socket.close(); } catch (e) { /* already closing */ }
-          closed({ code: 4000, reason: "heartbeat timeout" });
-        };
-        state.socket = socket;
-        return socket;
-      };
-    }
+    socket.onmessage = function (event) {
+      if (state.socket !== socket) return;
+      state.lastMessage = Date.now();
+      if (typeof event.data === "string") swapFrame(event.data);
+      markOnline();
+      document.dispatchEvent(new CustomEvent("dashboard:frame"));
+    };
+    socket.onclose = function () { ended(socket); };
+  }
+
+  // A socket is over (closed, failed, or given up): count it, say so, try again later.
+  function ended(socket) {
+    if (state.socket !== socket) return; // already given up
+    state.socket = null;
+    state.closes += 1;
+    markOffline();
+    var offlineFor = Date.now() - state.offlineSince.real;
+    var span = Math.min(T.backoffMax, Math.max(T.backoffMin, offlineFor));
+    setTimeout(connect, Math.random() * span);
+  }
+
+  // Stop waiting for a socket (dead link, or stuck connecting): do not wait for TCP to notice.
+  function giveUp(socket) {
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    try { socket.close(); } catch (e) { /* already closing */ }
+    ended(socket);
+  }
+
+  function swapFrame(text) {
+    var parsed = document.createElement("template");
+    parsed.innerHTML = text;
+    Array.prototype.slice.call(parsed.content.children).forEach(function (element) {
+      var target = element.id ? document.getElementById(element.id) : null;
+      if (!target) return;
+      if (window.htmx) {
+        htmx.swap(target, element.outerHTML, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0, ignoreTitle: true });
+      } else {
+        target.replaceWith(document.importNode(element, true)); // htmx failed to load: still live
+      }
+    });
   }
 
   function connectionMark() {
@@ -86,11 +117,10 @@
   function renderMark() {
     var mark = connectionMark();
     if (!mark || state.offlineSince === null) return;
-    var zone = document.body.dataset.timezone;
-    var time = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit" })
-      .format(new Date(state.offlineSince.venue));
+    // In the page's language, as the clock shows times (static/js/clock.js).
+    var time = window.dashboardClock ? window.dashboardClock.timeText(state.offlineSince.venue, false) : "";
     var text = mark.dataset.offlineSince.replace("{time}", time);
-    if (Date.now() - state.offlineSince.real > UNCONFIRMED_AFTER) {
+    if (Date.now() - state.offlineSince.real > T.unconfirmedAfter) {
       text += " · " + mark.dataset.unconfirmed;
       document.documentElement.dataset.connection = "unconfirmed";
     }
@@ -98,65 +128,22 @@
     mark.hidden = false;
   }
 
-  // The display's local timeline: the newest state whose instant has come replaces the one shown.
-  function flip() {
-    var shown = document.getElementById("display-now");
-    var timeline = document.getElementById("display-timeline");
-    if (!shown || !timeline) return;
-    // Not before the page knows the server's clock: by the device's, any state may look due.
-    if (window.dashboardClock && !window.dashboardClock.ready()) return;
-    var now = venueNow();
-    var from = Number(shown.dataset.from || 0);
-    var due = null;
-    timeline.querySelectorAll("template[data-at]").forEach(function (t) {
-      var at = Number(t.dataset.at);
-      if (at <= now && at > from && (due === null || at > Number(due.dataset.at))) due = t;
-    });
-    if (due === null) return;
-    var next = due.content.firstElementChild;
-    if (next) shown.replaceWith(document.importNode(next, true));
-  }
-
-  var lastBeat = 0;
   function watchdog() {
     var socket = state.socket;
-    // Tell the server this screen is alive, so the secretariat sees screens that go down.
-    if (socket && socket.readyState === 1 && Date.now() - lastBeat > 15000) {
-      lastBeat = Date.now();
-      try { socket.send("hb"); } catch (e) { /* closing */ }
-    }
-    if (socket && socket.readyState === 1 && Date.now() - state.lastMessage > HEARTBEAT_TIMEOUT) {
-      socket.dashboardGiveUp();
+    var now = Date.now();
+    if (socket && socket.readyState === CONNECTING && now - attemptStarted > T.connectTimeout) {
+      giveUp(socket); // accepted but never answered, or lost on the way: try again
+    } else if (socket && socket.readyState === OPEN) {
+      // Tell the server this screen is alive, so the secretariat sees screens that go down.
+      if (now - lastBeat >= T.heartbeat) {
+        lastBeat = now;
+        try { socket.send("hb"); } catch (e) { /* closing */ }
+      }
+      if (now - state.lastMessage > T.deadAfter) giveUp(socket); // a silent drop
     }
     if (state.offlineSince !== null) renderMark();
   }
 
-  // Flip at the instant itself: a timer armed for the next state's instant (so screens that
-  // lost the server still turn within a few ms of each other), re-armed at least every second
-  // (the clock's offset may have been corrected) and after every message (a new timeline).
-  function untilNext() {
-    var timeline = document.getElementById("display-timeline");
-    var shown = document.getElementById("display-now");
-    if (!timeline || !shown) return null;
-    var now = venueNow();
-    var from = Number(shown.dataset.from || 0);
-    var soonest = null;
-    timeline.querySelectorAll("template[data-at]").forEach(function (t) {
-      var at = Number(t.dataset.at);
-      if (at > now && at > from && (soonest === null || at < soonest)) soonest = at;
-    });
-    return soonest === null ? null : soonest - now;
-  }
-
-  var timer = null;
-  function arm() {
-    if (timer !== null) clearTimeout(timer);
-    flip();
-    var wait = untilNext();
-    timer = setTimeout(arm, wait === null ? 1000 : Math.min(1000, wait + 2));
-  }
-
-  document.addEventListener("htmx:wsAfterMessage", arm);
-  arm();
-  setInterval(watchdog, 1000);
+  connect();
+  setInterval(watchdog, Math.min(1000, T.heartbeat / 2));
 })();
