@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePath
 
+from starlette.concurrency import run_in_threadpool
+
 from ..domain.loader import is_toml, load_programme
 from ..domain.programme import ProgrammeError
 from ..site import Site
@@ -59,9 +61,9 @@ class RevisionDesk:
             files[room.programme] = (*files.get(room.programme, ()), room.id)
         return files
 
-    def stage(self, target: str, sent_name: str, data: bytes) -> Staged:
-        """Read and compare a sent file; nothing changes.  ProgrammeError names the sent file
-        and its line when it does not read right."""
+    async def stage(self, target: str, sent_name: str, data: bytes) -> Staged:
+        """Read and compare a sent file (in a worker thread); nothing changes.  ProgrammeError
+        names the sent file and its line when it does not read right."""
         rooms = self.targets().get(target)
         if rooms is None:
             raise ProgrammeError(target, None, "no room reads this programme file")
@@ -71,11 +73,11 @@ class RevisionDesk:
         if len(data) > MAX_PROGRAMME_BYTES:
             raise ProgrammeError(name, None, "larger than 1 MiB: is this a programme?")
         settings = self.reloader.settings
-        result = load_programme(data, name, settings.timezone)
+        result = await run_in_threadpool(load_programme, data, name, settings.timezone)
         programmes = dict(self.site.programmes)
         for room in rooms:
             programmes[room] = result.programme
-        compared = self.reloader.check(Site(self.site.rooms, programmes))
+        compared = await self.reloader.check(Site(self.site.rooms, programmes))
         saved_as = PurePath(target).stem + (".toml" if is_toml(name) else ".txt")
         staged = Staged(
             secrets.token_urlsafe(16),
@@ -95,7 +97,7 @@ class RevisionDesk:
     def staged(self, staged_id: str) -> Staged | None:
         return self._staged.get(staged_id)
 
-    def publish(self, staged_id: str, now: datetime) -> tuple[Staged, ReloadResult]:
+    async def publish(self, staged_id: str, now: datetime) -> tuple[Staged, ReloadResult]:
         """Write the staged file into config/ and publish it.  KeyError when it is unknown
         (already published, or forgotten)."""
         staged = self._staged.pop(staged_id)
@@ -107,7 +109,7 @@ class RevisionDesk:
             rooms_toml = folder / "rooms.toml"
             text = rooms_toml.read_text(encoding="utf-8")
             _write_atomically(rooms_toml, repoint(text, staged.target, staged.saved_as).encode())
-        result = self.reloader.reload()
+        result = await self.reloader.reload()
         return replace(staged, compared=result), result
 
 

@@ -73,7 +73,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         )
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `dashboard reload` without the API: kill -HUP <pid> (main thread only).
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_soon)
         try:
             yield
         finally:
