@@ -46,11 +46,15 @@ class ReloadResult:
 
 def compare(old: Site, new: Site, overrides: Sequence[Override], now: datetime) -> ReloadResult:
     """What publishing ``new`` over ``old`` would change.  Pure, so it may run in a thread."""
-    diffs = {
-        room.id: diff_programmes(old.programmes[room.id], new.programmes[room.id])
-        for room in new.rooms
-        if room.id in old.programmes
-    }
+    diffs: dict[str, ProgrammeDiff] = {}
+    done: dict[tuple[int, int], ProgrammeDiff] = {}  # rooms that share a programme share its diff
+    for room in new.rooms:
+        if room.id in old.programmes:
+            pair = old.programmes[room.id], new.programmes[room.id]
+            key = id(pair[0]), id(pair[1])
+            if key not in done:
+                done[key] = diff_programmes(*pair)
+            diffs[room.id] = done[key]
     return ReloadResult(
         True, diffs=diffs, orphans=orphaned_overrides(overrides, new.programmes, now)
     )
