@@ -212,42 +212,51 @@ class _NoteReader:
     def _build_slots(self, pending: list[_PendingSlot], header: Header, tz: ZoneInfo) -> list[Slot]:
         slots: list[Slot] = []
         for p in pending:
-            if not p.lines:
-                raise self.error(p.line, "a time slot with no text")
-            texts: list[str] = []
-            markers: list[str] = []
-            for text in p.lines:
-                clean, found = split_markers(text, set(self.footnotes))
-                texts.append(clean)
-                markers += [f for f in found if f not in markers]
-            for marker in markers:
-                if marker not in self.footnotes:
-                    self.warnings.append(
-                        ParseWarning(self.source, p.line, f"footnote {marker} has no text")
-                    )
-            start = self._instant(p.day, p.range.start, tz, p.line)
-            end = self._instant(p.day, p.range.end, tz, p.line)
-            slot = Slot(
-                start=start,
-                end=end,
-                title=texts[0],
-                details=tuple(texts[1:]),
-                agenda_items=agenda_items(texts),
-                footnotes=tuple(
-                    Footnote(m, self.footnotes[m]) for m in markers if m in self.footnotes
-                ),
-                kind=kind_of(texts[0]),
-            )
-            slots.append(slot)
-            if (pair := first_overlap(slots)) is not None:
-                other = slots[pair[0]]
-                raise self.error(
-                    p.line,
-                    f"this slot overlaps the one at line {pending[pair[0]].line} "
-                    f"({other.start:%A %d %B}, {_fmt(other.start.time())}–"
-                    f"{_fmt(other.end.time())})",
-                )
+            try:
+                slots.append(self._build_slot(p, tz))
+            except ProgrammeError:
+                # Overlaps are checked once for the whole annex (a sort, not a scan per slot);
+                # one above this line is still the first problem in the file.
+                self._check_overlaps(slots, pending)
+                raise
+        self._check_overlaps(slots, pending)
         return slots
+
+    def _build_slot(self, p: _PendingSlot, tz: ZoneInfo) -> Slot:
+        if not p.lines:
+            raise self.error(p.line, "a time slot with no text")
+        texts: list[str] = []
+        markers: list[str] = []
+        for text in p.lines:
+            clean, found = split_markers(text, self.footnotes.keys())
+            texts.append(clean)
+            markers += [f for f in found if f not in markers]
+        for marker in markers:
+            if marker not in self.footnotes:
+                self.warnings.append(
+                    ParseWarning(self.source, p.line, f"footnote {marker} has no text")
+                )
+        return Slot(
+            start=self._instant(p.day, p.range.start, tz, p.line),
+            end=self._instant(p.day, p.range.end, tz, p.line),
+            title=texts[0],
+            details=tuple(texts[1:]),
+            agenda_items=agenda_items(texts),
+            footnotes=tuple(Footnote(m, self.footnotes[m]) for m in markers if m in self.footnotes),
+            kind=kind_of(texts[0]),
+        )
+
+    def _check_overlaps(self, slots: list[Slot], pending: list[_PendingSlot]) -> None:
+        """Refuse the first slot (in the file's order) that overlaps one above it, naming both
+        lines; ``slots[k]`` was read from ``pending[k]``."""
+        if (pair := first_overlap(slots)) is None:
+            return
+        other = slots[pair[0]]
+        raise self.error(
+            pending[pair[1]].line,
+            f"this slot overlaps the one at line {pending[pair[0]].line} "
+            f"({other.start:%A %d %B}, {_fmt(other.start.time())}–{_fmt(other.end.time())})",
+        )
 
     def _instant(self, day: date, at: time, tz: ZoneInfo, line: int) -> datetime:
         try:

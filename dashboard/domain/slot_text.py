@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
 SUPERSCRIPTS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 TO_DIGITS = str.maketrans(SUPERSCRIPTS, "0123456789")
@@ -55,7 +56,7 @@ _KIND_RULES = (
 )
 
 
-def split_markers(text: str, defined: set[str]) -> tuple[str, list[str]]:
+def split_markers(text: str, defined: Container[str]) -> tuple[str, list[str]]:
     """The text without its footnote markers, and the markers (as ASCII digits) in order."""
     markers = [m.translate(TO_DIGITS) for m in _SUPERSCRIPT_RUN.findall(text)]
     text = _SUPERSCRIPT_RUN.sub("", text)

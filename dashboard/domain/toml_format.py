@@ -164,47 +164,21 @@ def from_toml(text: str, source: str = "<toml>") -> Programme:
     slots: list[Slot] = []
     given: dict[str, int] = {}  # ids written in the file → their slot's index
     for i, raw in enumerate(raw_slots):
-        where = f"slots[{i}]"
-        if not isinstance(raw, dict):
-            raise r.error(where, "expected a table", i)
-        day = r.get(raw, "date", date, where, i)
-        if not start_date <= day <= end_date:
-            raise r.error(f"{where}.date", f"{day} is outside the session", i)
-        start = _instant(r, day, r.get(raw, "start", time, where, i), tz, f"{where}.start", i)
-        end = _instant(r, day, r.get(raw, "end", time, where, i), tz, f"{where}.end", i)
-        if end <= start:
-            raise r.error(f"{where}.end", "is not after start", i)
-        kind = r.get(raw, "kind", str, where, i) if "kind" in raw else "meeting"
-        if kind not in SLOT_KINDS:
-            raise r.error(f"{where}.kind", f"{kind!r} is not one of {', '.join(SLOT_KINDS)}", i)
-        markers = r.strings(raw, "footnotes", where, i)
-        for marker in markers:
-            if marker not in footnotes:
-                raise r.error(f"{where}.footnotes", f"footnote {marker!r} is not defined", i)
-        title = r.get(raw, "title", str, where, i).strip()
-        if not title:
-            raise r.error(f"{where}.title", "is empty", i)
-        slot_id = r.get(raw, "id", str, where, i) if "id" in raw else ""
-        if slot_id and not SLOT_ID_RE.match(slot_id):
-            raise r.error(f"{where}.id", "letters, digits and . _ : - only (64 at most)", i)
-        if slot_id and slot_id in given:
-            raise r.error(f"{where}.id", f"{slot_id!r} is the id of slots[{given[slot_id]}]", i)
-        if slot_id:
-            given[slot_id] = i
-        slot = Slot(
-            start=start,
-            end=end,
-            title=title,
-            details=r.strings(raw, "details", where, i),
-            agenda_items=r.strings(raw, "agenda_items", where, i),
-            footnotes=tuple(Footnote(m, footnotes[m]) for m in markers),
-            kind=kind,
-            id=slot_id,
-            id_given=bool(slot_id),
-        )
+        try:
+            slot = _slot(r, raw, i, (start_date, end_date), tz, footnotes)
+            if slot.id in given:
+                raise r.error(
+                    f"slots[{i}].id", f"{slot.id!r} is the id of slots[{given[slot.id]}]", i
+                )
+        except ProgrammeError:
+            # Overlaps are checked once for all the slots (a sort, not a scan per slot); one
+            # among the slots above is still the first problem in the file.
+            _check_overlaps(r, slots)
+            raise
+        if slot.id_given:
+            given[slot.id] = i
         slots.append(slot)
-        if (pair := first_overlap(slots)) is not None:
-            raise r.error(where, f"overlaps slots[{pair[0]}] ({slot_name(slots[pair[0]])})", i)
+    _check_overlaps(r, slots)
     # A given id may not be another slot's own (from its start): overrides naming it would
     # silently move to the slot that took it.
     for i, slot in enumerate(slots):
@@ -232,3 +206,54 @@ def _instant(r: _Reader, day: date, at: time, tz: ZoneInfo, where: str, i: int) 
         return local_instant(day, at, tz)
     except ValueError as exc:
         raise r.error(where, str(exc), i) from None
+
+
+def _slot(
+    r: _Reader,
+    raw: object,
+    i: int,
+    session: tuple[date, date],
+    tz: ZoneInfo,
+    footnotes: dict[str, str],
+) -> Slot:
+    where = f"slots[{i}]"
+    if not isinstance(raw, dict):
+        raise r.error(where, "expected a table", i)
+    day = r.get(raw, "date", date, where, i)
+    if not session[0] <= day <= session[1]:
+        raise r.error(f"{where}.date", f"{day} is outside the session", i)
+    start = _instant(r, day, r.get(raw, "start", time, where, i), tz, f"{where}.start", i)
+    end = _instant(r, day, r.get(raw, "end", time, where, i), tz, f"{where}.end", i)
+    if end <= start:
+        raise r.error(f"{where}.end", "is not after start", i)
+    kind = r.get(raw, "kind", str, where, i) if "kind" in raw else "meeting"
+    if kind not in SLOT_KINDS:
+        raise r.error(f"{where}.kind", f"{kind!r} is not one of {', '.join(SLOT_KINDS)}", i)
+    markers = r.strings(raw, "footnotes", where, i)
+    for marker in markers:
+        if marker not in footnotes:
+            raise r.error(f"{where}.footnotes", f"footnote {marker!r} is not defined", i)
+    title = r.get(raw, "title", str, where, i).strip()
+    if not title:
+        raise r.error(f"{where}.title", "is empty", i)
+    slot_id = r.get(raw, "id", str, where, i) if "id" in raw else ""
+    if slot_id and not SLOT_ID_RE.match(slot_id):
+        raise r.error(f"{where}.id", "letters, digits and . _ : - only (64 at most)", i)
+    return Slot(
+        start=start,
+        end=end,
+        title=title,
+        details=r.strings(raw, "details", where, i),
+        agenda_items=r.strings(raw, "agenda_items", where, i),
+        footnotes=tuple(Footnote(m, footnotes[m]) for m in markers),
+        kind=kind,
+        id=slot_id,
+        id_given=bool(slot_id),
+    )
+
+
+def _check_overlaps(r: _Reader, slots: list[Slot]) -> None:
+    """Refuse the first slot (in the file's order) that overlaps one above it, naming both."""
+    if (pair := first_overlap(slots)) is not None:
+        i, j = pair
+        raise r.error(f"slots[{j}]", f"overlaps slots[{i}] ({slot_name(slots[i])})", j)

@@ -1,22 +1,35 @@
 """Revised programmes: read, validate, compare, then publish atomically to every screen.
 
 A revision comes from replacing a file in ``config/`` (a watcher polls their modification
-times), from ``dashboard reload`` or from the secretariat's console (``POST
-/api/programme/reload``).  A file that does not read right is refused with its line named, and
-the running programmes stay.  Overrides whose slot disappeared are kept and flagged.
+times), from ``dashboard reload`` or ``kill -HUP`` or the secretariat's tools (``POST
+/api/programme/reload``), or from the console.  A file that does not read right is refused with
+its line named, and the running programmes stay.  Overrides whose slot disappeared are kept and
+flagged.
+
+Reading and comparing a programme of thousands of slots takes a noticeable fraction of a second:
+it runs in a worker thread, on immutable data, so that every screen and phone keeps being served.
+Only the swap itself (one assignment, then each room re-planned) runs on the event loop, and one
+revision at a time (``lock``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
 
 from ..domain.overrides import Override
 from ..domain.programme import ProgrammeError
 from ..domain.revision import ProgrammeDiff, diff_programmes, orphaned_overrides
+from ..domain.rooms import Room
 from ..settings import Settings
-from ..site import Site, load_site
+from ..site import Site, load_site, slot_snapshots, with_identities
+from ..store import Store
 from .scheduler import RoomScheduler
 from .service import LiveService
 
@@ -32,65 +45,133 @@ class ReloadResult:
     orphans: list[Override] = field(default_factory=list)
 
 
+def compare(old: Site, new: Site, overrides: Sequence[Override], now: datetime) -> ReloadResult:
+    """What publishing ``new`` over ``old`` would change.  Pure, so it may run in a thread."""
+    diffs: dict[str, ProgrammeDiff] = {}
+    done: dict[tuple[int, int], ProgrammeDiff] = {}  # rooms that share a programme share its diff
+    for room in new.rooms:
+        if room.id in old.programmes:
+            pair = old.programmes[room.id], new.programmes[room.id]
+            key = id(pair[0]), id(pair[1])
+            if key not in done:
+                done[key] = diff_programmes(*pair)
+            diffs[room.id] = done[key]
+    return ReloadResult(
+        True, diffs=diffs, orphans=orphaned_overrides(overrides, new.programmes, now)
+    )
+
+
 class Reloader:
-    def __init__(self, settings: Settings, service: LiveService, scheduler: RoomScheduler) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        service: LiveService,
+        scheduler: RoomScheduler,
+        store: Store | None = None,
+    ) -> None:
+        """``store``: where each room's published slots are kept, so that a restart matches a
+        programme revised meanwhile (None: not kept, for tests without a database)."""
         self.settings = settings
         self.service = service
         self.scheduler = scheduler
-        self._stamps = self._mtimes()
+        self.store = store
+        self._stamps = self._mtimes(service.site.rooms)
         self.last: ReloadResult | None = None
+        # One revision at a time: the watcher, SIGHUP, the API and the console's publish would
+        # otherwise read, compare and swap in interleaved steps.
+        self.lock = asyncio.Lock()
+        self._signalled: set[asyncio.Task[ReloadResult]] = set()
 
-    def _files(self) -> list[Path]:
+    def _files(self, rooms: Iterable[Room]) -> list[Path]:
         folder = self.settings.config_dir
-        return [folder / "rooms.toml", *(folder / r.programme for r in self.service.site.rooms)]
+        return [folder / "rooms.toml", *(folder / r.programme for r in rooms)]
 
-    def _mtimes(self) -> dict[Path, float]:
-        stamps: dict[Path, float] = {}
-        for path in self._files():
+    def _mtimes(
+        self, rooms: Iterable[Room], known: dict[Path, int] | None = None
+    ) -> dict[Path, int]:
+        """The modification time of each config file (-1: missing); ``known`` ones kept."""
+        stamps: dict[Path, int] = {}
+        for path in self._files(rooms):
+            if known is not None and path in known:
+                stamps[path] = known[path]
+                continue
             try:
                 stamps[path] = path.stat().st_mtime_ns
             except OSError:
                 stamps[path] = -1
         return stamps
 
-    def check(self, site: Site | None = None) -> ReloadResult:
-        """Read the config again; compare; no change to the running state."""
+    async def check(self, site: Site | None = None) -> ReloadResult:
+        """Read the config folder again (or take ``site``) and compare it with the running
+        programmes; no change to the running state."""
         try:
-            new = site or load_site(self.settings)
+            _, result = await self._read(site)
         except ProgrammeError as exc:
             return ReloadResult(False, str(exc))
-        old = self.service.site
-        diffs = {
-            room.id: diff_programmes(old.programmes[room.id], new.programmes[room.id])
-            for room in new.rooms
-            if room.id in old.programmes
-        }
-        orphans = orphaned_overrides(
-            self.service.overrides, new.programmes, self.service.clock.now()
-        )
-        return ReloadResult(True, diffs=diffs, orphans=orphans)
+        return result
 
-    def reload(self) -> ReloadResult:
-        """Check, then publish: swap every room's programme at once and refresh the screens."""
+    async def _read(self, site: Site | None = None) -> tuple[Site, ReloadResult]:
+        """The site (read from config/ unless given) and its comparison, in a worker thread.
+        What the comparison needs of the running state is taken here, on the event loop: the
+        thread sees only files and immutable programmes."""
+        running, overrides = self.service.site, tuple(self.service.overrides)
+        now = self.service.clock.now()
+
+        def read() -> tuple[Site, ReloadResult]:
+            # Each meeting keeps its id when it can be matched (domain/identity.py): a meeting
+            # moved or reworded keeps its overrides, and is compared as moved or changed.
+            previous = {r.id: running.programmes[r.id].slots for r in running.rooms}
+            new = with_identities(site or load_site(self.settings), previous)
+            return new, compare(running, new, overrides, now)
+
+        return await run_in_threadpool(read)
+
+    async def reload(self) -> ReloadResult:
+        """Read and check, then publish: swap every room's programme at once and refresh the
+        screens.  A reload under way is waited for, never interleaved."""
+        async with self.lock:
+            return await self.reload_locked()
+
+    async def reload_locked(self) -> ReloadResult:
+        """``reload`` for a caller that already holds ``lock`` (the console's publish: writing
+        the files, reloading and, if that fails, restoring them is one step)."""
+        assert self.lock.locked(), "reload_locked() without holding Reloader.lock"
+        # Taken before reading: a file replaced while it is read is read again at the
+        # watcher's next look.
+        before = await run_in_threadpool(self._mtimes, self.service.site.rooms)
         try:
-            new = load_site(self.settings)
+            new, result = await self._read()
         except ProgrammeError as exc:
             log.error("revised programme refused: %s", exc)
+            self._stamps = before  # reported once, not at every look of the watcher
             self.last = ReloadResult(False, str(exc))
             return self.last
-        result = self.check(new)
+        stamps = await run_in_threadpool(self._mtimes, new.rooms, before)
+        # The swap, on the event loop: one assignment, so no screen sees half a revision.
         self.service.replace_site(new)
-        self._stamps = self._mtimes()
+        self._stamps = stamps
         for room in new.rooms:
             self.scheduler.update(room.id)
         for orphan in result.orphans:
             log.warning("override %s refers to a slot the revised programme lacks", orphan.id)
+        if self.store is not None:
+            await run_in_threadpool(
+                self.store.save_slot_snapshots, slot_snapshots(new), self.service.clock.now()
+            )
         self.last = result
         return result
 
+    def reload_soon(self) -> None:
+        """For a signal handler (SIGHUP), which runs on the event loop but cannot await: the
+        reload runs as a task, kept here until it is done."""
+        task = asyncio.get_running_loop().create_task(self.reload())
+        self._signalled.add(task)
+        task.add_done_callback(self._signalled.discard)
+
     async def watch(self) -> None:
         """Scheduler job: reload when a config file changed since the last look."""
-        stamps = self._mtimes()
+        if self.lock.locked():
+            return  # a reload or a publish is under way; it notes the files' times itself
+        stamps = await run_in_threadpool(self._mtimes, self.service.site.rooms)
         if stamps != self._stamps:
-            self._stamps = stamps
-            self.reload()
+            await self.reload()

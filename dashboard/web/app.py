@@ -67,7 +67,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     live = LiveService(site, clock, renderer, hub, load_overrides(store))
     scheduler = RoomScheduler(live)
     desk = OverrideDesk(live, scheduler, store)
-    reloader = Reloader(settings, live, scheduler)
+    reloader = Reloader(settings, live, scheduler, store)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -80,7 +80,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         )
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `dashboard reload` without the API: kill -HUP <pid> (main thread only).
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_soon)
         try:
             yield
         finally:

@@ -120,7 +120,7 @@ async def reload_programme(request: Request) -> JSONResponse:
         raise HTTPException(403, "only the secretariat publishes programmes")
     reloader: Reloader = request.app.state.reloader
     dry = request.query_params.get("dry_run") == "1"
-    result = reloader.check() if dry else reloader.reload()
+    result = await (reloader.check() if dry else reloader.reload())
     if not result.ok:
         return JSONResponse({"error": result.error}, status_code=400)
     return JSONResponse(

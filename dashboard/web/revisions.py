@@ -43,14 +43,16 @@ def _csrf(actor: Actor) -> str:
     return actor.session.csrf if actor.session else ""
 
 
-def _render(request: Request, status: int = 200, **context: object) -> HTMLResponse:
+async def _render(request: Request, status: int = 200, **context: object) -> HTMLResponse:
     service = live(request)
     context.setdefault("staged", None)
     context.setdefault("error", None)
     context.setdefault("published", False)
     context.setdefault("problem", None)  # one the template words: "no_file", "gone"
     context.setdefault("csrf", "")
-    html = service.renderer.render(PARTIAL, **context)
+    # A whole new programme lists every slot as added: thousands of lines, rendered in a worker
+    # thread like the reading itself, not on the event loop that serves the screens.
+    html = await run_in_threadpool(service.renderer.render, PARTIAL, **context)
     return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
 
 
@@ -60,13 +62,13 @@ async def compare(request: Request) -> Response:
     target = str(form.get("target", ""))
     sent = form.get("file")
     if not isinstance(sent, UploadFile) or not sent.filename:
-        return _render(request, problem="no_file")
+        return await _render(request, problem="no_file")
     data = await sent.read(MAX_PROGRAMME_BYTES + 1)
     try:
-        staged = revisions_of(request).stage(target, sent.filename, data)
+        staged = await revisions_of(request).stage(target, sent.filename, data)
     except ProgrammeError as exc:
-        return _render(request, error=str(exc))
-    return _render(request, staged=staged, tz=_tz(request, staged), csrf=_csrf(actor))
+        return await _render(request, error=str(exc))
+    return await _render(request, staged=staged, tz=_tz(request, staged), csrf=_csrf(actor))
 
 
 async def publish(request: Request) -> Response:
@@ -75,16 +77,16 @@ async def publish(request: Request) -> Response:
     staged_id = str(form.get("staged", ""))
     now = datetime.now(UTC)
     try:
-        staged, result = revisions_of(request).publish(staged_id, now)
+        staged, result = await revisions_of(request).publish(staged_id, now)
     except KeyError:
-        return _render(request, problem="gone")
+        return await _render(request, problem="gone")
     except (ProgrammeError, OSError) as exc:
-        return _render(request, error=str(exc))
+        return await _render(request, error=str(exc))
     if not result.ok:
-        return _render(request, error=result.error)
+        return await _render(request, error=result.error)
     detail = f"{staged.target} -> {staged.saved_as} sha256={staged.sha256}"
     await run_in_threadpool(store_of(request).audit, actor.name, "programme-published", detail, now)
-    return _render(request, staged=staged, published=True, tz=_tz(request, staged))
+    return await _render(request, staged=staged, published=True, tz=_tz(request, staged))
 
 
 def _tz(request: Request, staged: Staged) -> object:

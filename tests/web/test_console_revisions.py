@@ -6,60 +6,25 @@ publishes, with its CSRF token; a bad file is refused with its line named.
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests._staff import accounts, audit_actions, login
-from tests.conftest import ROOT, SHIPPED_NOTE, Server, make_config
+from tests.conftest import SHIPPED_NOTE, Server, make_config
+from tests.web._console import (
+    AFTERNOON,
+    MORNING,
+    MOVED,
+    MOVED_NOTE,
+    NOTE,
+    Console,
+    as_toml,
+)
 
 StartServer = Callable[..., Server]
-MORNING = "2023-12-13T11:00:00"  # the 10 a.m. slot; 3 p.m. is next
-AFTERNOON = "2023-12-13-1500"
-MOVED = "2023-12-13-1600"
-NOTE = SHIPPED_NOTE.read_text(encoding="utf-8")
-MOVED_NOTE = NOTE.replace("3–6 p.m.\tDedicated", "4–6 p.m.\tDedicated")
-
-
-@dataclass
-class Console:
-    server: Server
-    config: Path
-    data: Path
-    client: httpx.Client
-    csrf: str
-
-    def compare(self, name: str, text: str | bytes, target: str = SHIPPED_NOTE.name) -> str:
-        data = text.encode() if isinstance(text, str) else text
-        response = self.client.post(
-            "/chair/programme/compare",
-            data={"target": target},
-            files={"file": (name, data, "text/plain")},
-            headers={"x-csrf-token": self.csrf},
-        )
-        assert response.status_code == 200, response.text
-        return response.text
-
-    def publish(self, answer: str) -> str:
-        staged = re.search(r'name="staged" value="([^"]+)"', answer)
-        assert staged, answer
-        response = self.client.post(
-            "/chair/programme/publish",
-            data={"staged": staged.group(1)},
-            headers={"x-csrf-token": self.csrf},
-        )
-        assert response.status_code == 200, response.text
-        return response.text
-
-    def next_slot(self) -> str:
-        now = httpx.get(f"{self.server.url}/api/rooms/cr4/now", timeout=5).json()
-        return str(now["next"]["id"])
 
 
 @pytest.fixture
@@ -72,7 +37,7 @@ def console(tmp_path: Path, start_server: StartServer) -> Iterator[Console]:
     accounts(data, users=(("sec", "secretariat", None), ("alice", "chair", "cr4")))
     server = start_server(at=MORNING, config=config, data=data)
     with httpx.Client(base_url=server.url, timeout=10) as client:
-        yield Console(server, config, data, client, login(client, "sec"))
+        yield Console(config, data, client, login(client, "sec"))
 
 
 def test_comparing_changes_nothing_and_publishing_reaches_the_screens(console: Console) -> None:
@@ -105,15 +70,7 @@ def test_a_bad_file_is_refused_with_its_line_and_nothing_changes(console: Consol
 
 
 def test_a_toml_replaces_the_note_and_rooms_toml_follows(console: Console) -> None:
-    revised = console.config / "revised.txt"
-    revised.write_text(MOVED_NOTE, encoding="utf-8")
-    toml = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "import", str(revised)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    ).stdout
+    toml = as_toml(MOVED_NOTE, console.data)
     published = console.publish(console.compare("revised.toml", toml))
     saved = SHIPPED_NOTE.with_suffix(".toml").name
     assert f'data-published="{saved}"' in published
@@ -139,7 +96,7 @@ def test_only_the_secretariat_publishes_with_its_token(console: Console) -> None
     form = {"target": SHIPPED_NOTE.name}
     no_token = console.client.post("/chair/programme/compare", data=form, files=files)
     assert no_token.status_code == 403
-    with httpx.Client(base_url=console.server.url, timeout=10) as chair:
+    with httpx.Client(base_url=console.client.base_url, timeout=10) as chair:
         csrf = login(chair, "alice")
         refused = chair.post(
             "/chair/programme/compare", data=form, files=files, headers={"x-csrf-token": csrf}

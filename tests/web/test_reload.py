@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -228,3 +229,16 @@ async def test_a_published_revision_reaches_an_open_display(revisable: Revisable
                 frame = str(await asyncio.wait_for(socket.recv(decode=True), remaining))
         assert 'id="display-now"' in frame
         assert f'data-slot="{AFTERNOON}"' not in frame, "the display still shows 3 p.m."
+
+
+def test_sighup_publishes_a_revision(revisable: Revisable) -> None:
+    assert next_id(revisable.now()) == AFTERNOON
+    revisable.revise(BEFORE, AFTER, touch=False)  # unseen by the watcher: only the signal
+    revisable.server.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 6
+    seen = AFTERNOON
+    while seen != MOVED_AFTERNOON and time.monotonic() < deadline:
+        time.sleep(0.1)  # the polling interval
+        seen = next_id(revisable.now())
+    assert seen == MOVED_AFTERNOON, "SIGHUP did not publish the revision within 6 s"
+    assert revisable.server.process.poll() is None, "SIGHUP stopped the server"
