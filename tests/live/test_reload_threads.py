@@ -81,11 +81,12 @@ def app(tmp_path: Path) -> Starlette:
 
 
 def next_slot(app: Starlette) -> str:
+    """When the next meeting starts ("YYYY-MM-DD-HHMM"); it is the same meeting throughout."""
     reloader: Reloader = app.state.reloader
     programme = reloader.service.site.programmes["cr4"]
     upcoming = programme.next_slot(reloader.service.clock.now())
-    assert upcoming is not None
-    return upcoming.id
+    assert upcoming is not None and upcoming.id == AFTERNOON
+    return upcoming.start.strftime("%Y-%m-%d-%H%M")
 
 
 async def test_every_way_in_reads_off_the_loop(
@@ -106,7 +107,7 @@ async def test_every_way_in_reads_off_the_loop(
 
     note.write_text(MOVED_NOTE.replace("4–6 p.m.\tDedicated", "5–6 p.m.\tDedicated"))
     dry = await reading.held(reloader.check())
-    assert [m.after.id for m in dry.diffs["cr4"].moved] == ["2023-12-13-1700"]
+    assert [(m.after.id, m.after.start.hour) for m in dry.diffs["cr4"].moved] == [(AFTERNOON, 17)]
     assert next_slot(app) == MOVED  # a dry run changes nothing
 
     reloaded = await reading.held(reloader.reload())

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,8 @@ import httpx
 from tests.conftest import ROOT, SHIPPED_NOTE
 
 MORNING = "2023-12-13T11:00:00"  # the 10 a.m. slot; 3 p.m. is next
+# When Wednesday's afternoon meeting starts ("YYYY-MM-DD-HHMM" at the venue), before and after
+# the revision moves it; the meeting keeps its id (2023-12-13-1500) either way.
 AFTERNOON = "2023-12-13-1500"
 MOVED = "2023-12-13-1600"
 NOTE = SHIPPED_NOTE.read_text(encoding="utf-8")
@@ -52,9 +55,11 @@ class Console:
         assert response.status_code == 200, response.text
         return response.text
 
-    def next_slot(self) -> str:
+    def next_start(self) -> str:
+        """When the next meeting starts at the venue, as "YYYY-MM-DD-HHMM"."""
         now = self.client.get("/api/rooms/cr4/now").json()
-        return str(now["next"]["id"])
+        assert now["next"]["id"] == AFTERNOON, now  # the same meeting, moved or not
+        return datetime.fromisoformat(now["next"]["start"]).strftime("%Y-%m-%d-%H%M")
 
 
 def as_toml(note: str, folder: Path) -> str:

@@ -45,11 +45,11 @@ def test_comparing_changes_nothing_and_publishing_reaches_the_screens(console: C
     assert f'data-moved="{AFTERNOON}"' in answer
     assert "Publish to the screens" in answer
     assert (console.config / SHIPPED_NOTE.name).read_text(encoding="utf-8") == NOTE
-    assert console.next_slot() == AFTERNOON
+    assert console.next_start() == AFTERNOON
 
     published = console.publish(answer)
     assert f'data-published="{SHIPPED_NOTE.name}"' in published
-    assert console.next_slot() == MOVED
+    assert console.next_start() == MOVED
     assert (console.config / SHIPPED_NOTE.name).read_text(encoding="utf-8") == MOVED_NOTE
     kept = list((console.config / ".previous").iterdir())
     assert [p.read_text(encoding="utf-8") for p in kept] == [NOTE]
@@ -65,7 +65,7 @@ def test_a_bad_file_is_refused_with_its_line_and_nothing_changes(console: Consol
     assert "data-refused" in answer and f"revised.txt:{line}" in answer, answer
     assert "Publish to the screens" not in answer
     assert "send a programme note (.txt)" in console.compare("photo.png", b"\x89PNG")
-    assert console.next_slot() == AFTERNOON
+    assert console.next_start() == AFTERNOON
     assert (console.config / SHIPPED_NOTE.name).read_text(encoding="utf-8") == NOTE
 
 
@@ -77,18 +77,24 @@ def test_a_toml_replaces_the_note_and_rooms_toml_follows(console: Console) -> No
     rooms = (console.config / "rooms.toml").read_text(encoding="utf-8")
     assert rooms.startswith("# Rooms of the session\n"), "the secretariat's comments stay"
     assert f'programme = "{saved}"' in rooms
-    assert console.next_slot() == MOVED
+    assert console.next_start() == MOVED
 
 
 def test_orphaned_overrides_are_shown_before_publishing(console: Console) -> None:
-    sent = console.client.post(
-        "/chair/overrides",
-        data={"room": "cr4", "kind": "cancel", "slot": AFTERNOON, "form_key": "k1"},
-        headers={"x-csrf-token": console.csrf},
-    )
-    assert "data-sent=" in sent.text, sent.text
-    answer = console.compare("revised.txt", MOVED_NOTE)
-    assert "data-orphans" in answer and AFTERNOON in answer
+    def cancel(slot: str, key: str) -> None:
+        sent = console.client.post(
+            "/chair/overrides",
+            data={"room": "cr4", "kind": "cancel", "slot": slot, "form_key": key},
+            headers={"x-csrf-token": console.csrf},
+        )
+        assert "data-sent=" in sent.text, sent.text
+
+    cancel(AFTERNOON, "k1")  # the revision moves it: the override follows, not an orphan
+    cancel("2023-12-15-1000", "k2")  # the revision removes it: kept, and flagged
+    friday = "10 a.m1 p.m.\tAgenda item 6: other matters\n"
+    answer = console.compare("revised.txt", MOVED_NOTE.replace(friday, ""))
+    orphans = answer[answer.index("data-orphans") :]
+    assert "2023-12-15-1000" in orphans and AFTERNOON not in orphans
 
 
 def test_only_the_secretariat_publishes_with_its_token(console: Console) -> None:
@@ -109,4 +115,4 @@ def test_only_the_secretariat_publishes_with_its_token(console: Console) -> None
         "/chair/programme/compare", data=form, files=huge, headers={"x-csrf-token": console.csrf}
     )
     assert too_big.status_code == 413
-    assert console.next_slot() == AFTERNOON
+    assert console.next_start() == AFTERNOON

@@ -69,10 +69,10 @@ def test_rooms_toml_that_cannot_be_repointed_writes_nothing(
     assert "data-refused" in refused, refused
     assert "rooms.toml: cannot point the rooms that read" in refused, refused
     assert files_of(console.config) == before  # no stray .toml, no backup, no temporary file
-    assert console.next_slot() == AFTERNOON
+    assert console.next_start() == AFTERNOON
     # The same revision as a note needs no change to rooms.toml, and goes through.
     assert "data-published" in console.publish(console.compare("revised.txt", MOVED_NOTE))
-    assert console.next_slot() == MOVED
+    assert console.next_start() == MOVED
 
 
 @pytest.fixture
@@ -113,12 +113,12 @@ def test_a_failure_renaming_rooms_toml_undoes_the_new_file(
     assert files_of(console.config) == before
     assert not (console.config / SAVED_AS_TOML).exists()
     assert not (console.config / ".previous").exists()
-    assert console.next_slot() == AFTERNOON
+    assert console.next_start() == AFTERNOON
 
     # The disk works again: the same revision, sent again, is published.
     published = console.publish(console.compare("revised.toml", as_toml(MOVED_NOTE, tmp_path)))
     assert f'data-published="{SAVED_AS_TOML}"' in published, published
-    assert console.next_slot() == MOVED
+    assert console.next_start() == MOVED
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_a_refused_reload_puts_the_previous_files_back(
     assert "data-refused" in refused, refused
     assert f"other.txt:{line}" in refused and "31 June" in refused, refused
     assert files_of(console.config) == before
-    assert console.next_slot() == AFTERNOON
+    assert console.next_start() == AFTERNOON
 
 
 @pytest.fixture
@@ -183,4 +183,4 @@ def test_a_file_another_room_reads_is_not_overwritten(
     assert "data-refused" in refused, refused
     assert f"{SAVED_AS_TOML} is the programme of cr5" in refused, refused
     assert files_of(console.config) == before
-    assert console.next_slot() == AFTERNOON
+    assert console.next_start() == AFTERNOON

@@ -1,7 +1,8 @@
 """Revised programmes on a running server: a bad revision is refused with its line named and
 changes nothing; ``?dry_run=1`` only compares; publishing moves the slot everywhere (the JSON
-API and an open display), keeps the overrides whose slot disappeared and flags them; the file
-watcher publishes a replaced file by itself; only the secretariat may publish.
+API and an open display), the moved meeting keeping its id and its overrides; overrides whose
+slot disappeared are kept and flagged; the file watcher publishes a replaced file by itself;
+only the secretariat may publish.
 
 Each test runs a real ``dashboard serve`` on a copy of the shipped config in a temporary
 folder, and edits that copy.
@@ -28,11 +29,13 @@ from tests.conftest import SHIPPED_NOTE, Server, make_config
 
 StartServer = Callable[..., Server]
 WEDNESDAY_MORNING = "2023-12-13T11:00:00"  # in the 10 a.m. slot; 3 p.m. is next
-AFTERNOON = "2023-12-13-1500"
-MOVED_AFTERNOON = "2023-12-13-1600"
+AFTERNOON = "2023-12-13-1500"  # the meeting's id, before and after it moves to 4 p.m.
+AT_THREE, AT_FOUR = "2023-12-13T15:00:00-05:00", "2023-12-13T16:00:00-05:00"
 # Wednesday's afternoon is the only "3–6 p.m." slot whose title starts "Dedicated".
 BEFORE = "3–6 p.m.\tDedicated"
 AFTER = "4–6 p.m.\tDedicated"
+FRIDAY_MORNING = "2023-12-15-1000"
+FRIDAY_MORNING_LINE = "10 a.m1 p.m.\tAgenda item 6: other matters\n"
 BAD_DAY = "Tuesday, 31 June"
 
 
@@ -96,6 +99,18 @@ def next_id(now: dict[str, Any]) -> str:
     return slot_id
 
 
+def next_start(now: dict[str, Any]) -> str:
+    """When the next meeting starts: 3 p.m. as printed, 4 p.m. once the revision is out."""
+    assert next_id(now) == AFTERNOON, now  # the same meeting, before and after
+    start: str = now["next"]["start"]
+    return start
+
+
+def now_part(frame: str) -> str:
+    """A display frame's state now (not its timeline of states to come)."""
+    return frame.split('id="display-timeline"')[0]
+
+
 def test_a_bad_revision_is_refused_with_its_line_named_and_changes_nothing(
     revisable: Revisable,
 ) -> None:
@@ -121,31 +136,37 @@ def test_a_bad_revision_is_refused_with_its_line_named_and_changes_nothing(
 def test_dry_run_only_compares_then_publishing_moves_the_slot_and_keeps_orphans(
     revisable: Revisable,
 ) -> None:
-    # A closed meeting announced for Wednesday's 3 p.m. slot, which the revision removes.
-    posted = httpx.post(
-        f"{revisable.server.url}/api/overrides",
-        headers=revisable.headers(revisable.secretariat),
-        json={"room": "cr4", "kind": "closed", "slot": AFTERNOON},
-        timeout=5,
-    )
-    assert posted.status_code == 201, posted.text
-    override = posted.json()["id"]
+    def post(body: dict[str, Any]) -> str:
+        posted = httpx.post(
+            f"{revisable.server.url}/api/overrides",
+            headers=revisable.headers(revisable.secretariat),
+            json={"room": "cr4", **body},
+            timeout=5,
+        )
+        assert posted.status_code == 201, posted.text
+        return str(posted.json()["id"])
+
+    # A closed meeting announced for Wednesday's 3 p.m. slot, which the revision moves to 4 (it
+    # follows the meeting), and a cancellation of Friday morning, which the revision removes.
+    closed = post({"kind": "closed", "slot": AFTERNOON})
+    cancelled = post({"kind": "cancel", "slot": FRIDAY_MORNING, "text": "Postponed"})
     before = revisable.now()
-    assert next_id(before) == AFTERNOON
+    assert next_start(before) == AT_THREE and before["next"]["closed"] is True
 
     revisable.revise(BEFORE, AFTER, touch=False)  # unseen by the watcher
+    revisable.revise(FRIDAY_MORNING_LINE, "", touch=False)
     dry = revisable.reload(dry_run=True)
     assert dry.status_code == 200, dry.text
     expected_change = {
         "added": [],
-        "removed": [],
-        "moved": [[AFTERNOON, MOVED_AFTERNOON]],
+        "removed": [FRIDAY_MORNING],
+        "moved": [[AFTERNOON, AFTERNOON]],
         "changed": [],
     }
     assert dry.json() == {
         "published": False,
         "rooms": {"cr4": expected_change},
-        "orphaned_overrides": [override],
+        "orphaned_overrides": [cancelled],
     }
     assert revisable.now() == before, "a dry run published the revision"
 
@@ -154,15 +175,14 @@ def test_dry_run_only_compares_then_publishing_moves_the_slot_and_keeps_orphans(
     assert published.json() == {
         "published": True,
         "rooms": {"cr4": expected_change},
-        "orphaned_overrides": [override],
+        "orphaned_overrides": [cancelled],
     }
     after = revisable.now()
-    assert next_id(after) == MOVED_AFTERNOON
-    assert after["next"]["start"] == "2023-12-13T16:00:00-05:00"
-    assert after["next"]["title"] == before["next"]["title"]
+    assert next_start(after) == AT_FOUR
+    assert after["next"]["closed"] is True, "the moved meeting lost its override"
     assert after["current"] == before["current"]
 
-    # The orphaned override is kept, not dropped.
+    # The orphaned override is kept, not dropped; the moved meeting's is in force.
     listed = httpx.get(
         f"{revisable.server.url}/api/overrides",
         params={"room": "cr4", "all": "1"},
@@ -170,7 +190,10 @@ def test_dry_run_only_compares_then_publishing_moves_the_slot_and_keeps_orphans(
         timeout=5,
     )
     assert listed.status_code == 200, listed.text
-    assert override in [o["id"] for o in listed.json()["overrides"]]
+    assert {o["id"]: o["in_force"] for o in listed.json()["overrides"]} == {
+        closed: True,
+        cancelled: True,
+    }
 
     # Published once: reading the same files again changes nothing more.
     again = revisable.reload(dry_run=True).json()
@@ -178,14 +201,14 @@ def test_dry_run_only_compares_then_publishing_moves_the_slot_and_keeps_orphans(
 
 
 def test_the_watcher_publishes_a_replaced_file_by_itself(revisable: Revisable) -> None:
-    assert next_id(revisable.now()) == AFTERNOON
+    assert next_start(revisable.now()) == AT_THREE
     revisable.revise(BEFORE, AFTER)  # a new file, a new modification time; no API call
     deadline = time.monotonic() + 6  # the watcher looks every 2 s
-    seen = AFTERNOON
-    while seen != MOVED_AFTERNOON and time.monotonic() < deadline:
+    seen = AT_THREE
+    while seen != AT_FOUR and time.monotonic() < deadline:
         time.sleep(0.1)  # the polling interval
-        seen = next_id(revisable.now())
-    assert seen == MOVED_AFTERNOON, "the watcher did not publish the replaced file within 6 s"
+        seen = next_start(revisable.now())
+    assert seen == AT_FOUR, "the watcher did not publish the replaced file within 6 s"
 
 
 def test_only_the_secretariat_publishes(revisable: Revisable) -> None:
@@ -203,15 +226,14 @@ def test_only_the_secretariat_publishes(revisable: Revisable) -> None:
     assert revisable.now() == before, "a refused request published the revision"
     # The revision was publishable: the secretariat's token does it.
     assert revisable.reload().status_code == 200
-    assert next_id(revisable.now()) == MOVED_AFTERNOON
+    assert next_start(revisable.now()) == AT_FOUR
 
 
 async def test_a_published_revision_reaches_an_open_display(revisable: Revisable) -> None:
     async with connect(f"{revisable.server.ws_url}/ws/display/cr4", open_timeout=5) as socket:
         first = str(await socket.recv(decode=True))
         assert 'id="display-now"' in first
-        assert f'data-slot="{AFTERNOON}"' in first
-        assert f'data-slot="{MOVED_AFTERNOON}"' not in first
+        assert f'data-slot="{AFTERNOON}"' in first and "3–6 p.m." in now_part(first)
 
         revisable.revise(BEFORE, AFTER, touch=False)
         async with httpx.AsyncClient(base_url=revisable.server.url, timeout=10) as client:
@@ -222,23 +244,23 @@ async def test_a_published_revision_reaches_an_open_display(revisable: Revisable
 
         frame = ""
         deadline = time.monotonic() + 5
-        while f'data-slot="{MOVED_AFTERNOON}"' not in frame:
+        while "4–6 p.m." not in now_part(frame):
             remaining = deadline - time.monotonic()
             assert remaining > 0, "no frame with the moved slot reached the display"
             with contextlib.suppress(TimeoutError):
                 frame = str(await asyncio.wait_for(socket.recv(decode=True), remaining))
-        assert 'id="display-now"' in frame
-        assert f'data-slot="{AFTERNOON}"' not in frame, "the display still shows 3 p.m."
+        assert f'data-slot="{AFTERNOON}"' in now_part(frame)  # the same meeting, at 4
+        assert "3–6 p.m." not in now_part(frame), "the display still shows 3 p.m."
 
 
 def test_sighup_publishes_a_revision(revisable: Revisable) -> None:
-    assert next_id(revisable.now()) == AFTERNOON
+    assert next_start(revisable.now()) == AT_THREE
     revisable.revise(BEFORE, AFTER, touch=False)  # unseen by the watcher: only the signal
     revisable.server.process.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 6
-    seen = AFTERNOON
-    while seen != MOVED_AFTERNOON and time.monotonic() < deadline:
+    seen = AT_THREE
+    while seen != AT_FOUR and time.monotonic() < deadline:
         time.sleep(0.1)  # the polling interval
-        seen = next_id(revisable.now())
-    assert seen == MOVED_AFTERNOON, "SIGHUP did not publish the revision within 6 s"
+        seen = next_start(revisable.now())
+    assert seen == AT_FOUR, "SIGHUP did not publish the revision within 6 s"
     assert revisable.server.process.poll() is None, "SIGHUP stopped the server"
