@@ -14,10 +14,12 @@ Two rules make successive overrides read as people mean them:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from .overrides import Override, OverrideKind, in_force
@@ -140,16 +142,49 @@ class RoomPlan:
     slots: tuple[Planned, ...]  # by planned start; cancelled and moved-away ones included
     banners: tuple[Banner, ...]
 
+    # Indexes, built once a plan (a display's states to come ask a plan at dozens of instants;
+    # a programme may have thousands of slots).
+    @cached_property
+    def _starts(self) -> list[datetime]:
+        return [p.start for p in self.slots]
+
+    @cached_property
+    def _ends_so_far(self) -> list[datetime | None]:
+        """For each position, the latest end of the slots taking place up to it."""
+        latest: datetime | None = None
+        ends: list[datetime | None] = []
+        for p in self.slots:
+            if p.takes_place and (latest is None or p.end > latest):
+                latest = p.end
+            ends.append(latest)
+        return ends
+
+    @cached_property
+    def _by_day(self) -> dict[date, tuple[Planned, ...]]:
+        days: dict[date, list[Planned]] = {}
+        for p in self.slots:
+            days.setdefault(p.start.date(), []).append(p)
+        return {day: tuple(slots) for day, slots in days.items()}
+
     def current(self, instant: datetime) -> Planned | None:
-        return next((p for p in self.slots if p.takes_place and p.contains(instant)), None)
+        """The slot taking place at ``instant`` (the earliest, should two overlap)."""
+        found = None
+        j = bisect.bisect_right(self._starts, instant) - 1
+        while j >= 0 and (end := self._ends_so_far[j]) is not None and end > instant:
+            p = self.slots[j]
+            if p.takes_place and p.contains(instant):
+                found = p
+            j -= 1
+        return found
 
     def next(self, instant: datetime) -> Planned | None:
-        return next((p for p in self.slots if p.takes_place and p.start > instant), None)
+        i = bisect.bisect_right(self._starts, instant)
+        return next((p for p in self.slots[i:] if p.takes_place), None)
 
     def on(self, day: date) -> tuple[Planned, ...]:
         """The slots planned to start on ``day`` (the venue's calendar: starts keep the venue's
         offset)."""
-        return tuple(p for p in self.slots if p.start.date() == day)
+        return self._by_day.get(day, ())
 
     def find(self, slot_id: str) -> Planned | None:
         """By planned id; a bare slot id also finds a slot moved here under that id."""
@@ -184,7 +219,13 @@ def plan_room(
     instant: datetime,
 ) -> RoomPlan:
     """The room's slots and banners at ``instant``, with every override in force applied."""
-    active = in_force(overrides, instant)
+    return plan_active(room, programmes, in_force(overrides, instant))
+
+
+def plan_active(
+    room: str, programmes: Mapping[str, Programme], active: Sequence[Override]
+) -> RoomPlan:
+    """The room's plan with ``active`` (the overrides in force, in the order made) applied."""
     latest = latest_of_families(active)
     programme = programmes[room]
     tz = programme.tz

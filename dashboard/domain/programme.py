@@ -198,7 +198,7 @@ def slot_name(slot: Slot) -> str:
 def with_ids(slots: Sequence[Slot]) -> tuple[Slot, ...]:
     """Every slot with a unique id: ids already set are kept (two alike are an error); the
     others get ``default_id``, or, when that is taken (the repeated hour of an autumn night, or
-    an id a revision carried over), the id with the UTC offset, then a counter."""
+    an id a revision carried over), that id with the start in UTC, then with a counter."""
     taken: set[str] = set()
     for slot in slots:
         if slot.id:
@@ -209,7 +209,7 @@ def with_ids(slots: Sequence[Slot]) -> tuple[Slot, ...]:
     for slot in slots:
         if not slot.id:
             base = default_id(slot.start)
-            candidates = [base, f"{base}{slot.start.strftime('%z')}"]
+            candidates = [base, f"{base}-{_utc(slot.start):%H%M}Z"]
             candidates += [f"{base}-{n}" for n in range(2, len(slots) + 3)]
             new_id = next(c for c in candidates if c not in taken)
             taken.add(new_id)

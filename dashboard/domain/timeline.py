@@ -11,13 +11,14 @@ can disagree with another about what the overrides in force have made of the pro
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from .overrides import Override
-from .plan import Banner, Planned, RoomPlan, change_instants, plan_room
+from .overrides import Override, in_force
+from .plan import Banner, Planned, RoomPlan, change_instants, plan_active
 from .programme import Programme, local_instant
 
 
@@ -46,6 +47,70 @@ class ScreenState:
         return tuple(p for p in self.slots if p.start.date() == day)
 
 
+class RoomTimeline:
+    """``screen_state`` and ``next_screen_change`` of one room at many instants (a display's
+    states to come, the rest of a session), planning once per set of overrides in force: between
+    one override taking effect or expiring and the next, the plan does not change."""
+
+    def __init__(
+        self,
+        programme: Programme,
+        overrides: Sequence[Override] = (),
+        room: str = "",
+        programmes: Mapping[str, Programme] | None = None,
+    ) -> None:
+        self.programme = programme
+        self.overrides = overrides
+        self.room = room
+        self.programmes = {**(programmes or {}), room: programme}
+        self._plans: dict[tuple[str, ...], tuple[RoomPlan, list[datetime], date]] = {}
+
+    def _plan(self, instant: datetime) -> tuple[RoomPlan, list[datetime], date]:
+        """The plan at ``instant``, its change instants in order, and its last day."""
+        active = in_force(self.overrides, instant)
+        key = tuple(o.id for o in active)
+        cached = self._plans.get(key)
+        if cached is None:
+            plan = plan_active(self.room, self.programmes, active)
+            instants = sorted(change_instants(plan, self.overrides))
+            last_day = max([self.programme.end_date, *(p.end.date() for p in plan.slots)])
+            cached = self._plans[key] = (plan, instants, last_day)
+        return cached
+
+    def state(self, instant: datetime) -> ScreenState:
+        """What the room's screens show at ``instant``."""
+        programme = self.programme
+        plan, _, _ = self._plan(instant)
+        day = instant.astimezone(programme.tz).date()
+        current = plan.current(instant)
+        upcoming = plan.next(instant)
+        today = plan.on(day)
+        if current is not None:
+            status = Status.SUSPENDED if current.suspended else Status.IN_SESSION
+        elif upcoming is None:
+            status = Status.SESSION_CLOSED if plan.slots else Status.NO_MEETING_TODAY
+        elif upcoming.start.astimezone(programme.tz).date() == day:
+            status = Status.NEXT_TODAY
+        elif any(p.takes_place for p in today):
+            status = Status.DONE_TODAY
+        else:
+            status = Status.NO_MEETING_TODAY
+        notices = tuple(p for p in today if not p.takes_place and p.end > instant)
+        return ScreenState(day, status, current, upcoming, today, plan.banners, notices, plan.slots)
+
+    def next_change(self, instant: datetime) -> datetime | None:
+        """The first instant after ``instant`` at which ``state`` may differ: a planned slot
+        starting or ending, an override taking effect or expiring, and the day changing (until
+        the day after the last slot): "today" is part of what a screen shows."""
+        _, instants, last_day = self._plan(instant)
+        i = bisect.bisect_right(instants, instant)
+        following = instants[i] if i < len(instants) else None
+        midnight = start_of_next_day(self.programme, instant)
+        if midnight.astimezone(self.programme.tz).date() <= last_day + timedelta(days=1):
+            following = midnight if following is None else min(following, midnight)
+        return following
+
+
 def screen_state(
     programme: Programme,
     instant: datetime,
@@ -54,33 +119,7 @@ def screen_state(
     programmes: Mapping[str, Programme] | None = None,
 ) -> ScreenState:
     """What the screens of ``room`` (showing ``programme``) show at ``instant``."""
-    plan = _plan(programme, instant, overrides, room, programmes)
-    day = instant.astimezone(programme.tz).date()
-    current = plan.current(instant)
-    upcoming = plan.next(instant)
-    today = plan.on(day)
-    if current is not None:
-        status = Status.SUSPENDED if current.suspended else Status.IN_SESSION
-    elif upcoming is None:
-        status = Status.SESSION_CLOSED if plan.slots else Status.NO_MEETING_TODAY
-    elif upcoming.start.astimezone(programme.tz).date() == day:
-        status = Status.NEXT_TODAY
-    elif any(p.takes_place for p in today):
-        status = Status.DONE_TODAY
-    else:
-        status = Status.NO_MEETING_TODAY
-    notices = tuple(p for p in today if not p.takes_place and p.end > instant)
-    return ScreenState(day, status, current, upcoming, today, plan.banners, notices, plan.slots)
-
-
-def _plan(
-    programme: Programme,
-    instant: datetime,
-    overrides: Sequence[Override],
-    room: str,
-    programmes: Mapping[str, Programme] | None,
-) -> RoomPlan:
-    return plan_room(room, {**(programmes or {}), room: programme}, overrides, instant)
+    return RoomTimeline(programme, overrides, room, programmes).state(instant)
 
 
 def start_of_next_day(programme: Programme, instant: datetime) -> datetime:
@@ -102,15 +141,5 @@ def next_screen_change(
     room: str = "",
     programmes: Mapping[str, Programme] | None = None,
 ) -> datetime | None:
-    """The first instant after ``instant`` at which ``screen_state`` may differ.
-
-    A planned slot starting or ending, an override taking effect or expiring, and the day
-    changing (until the day after the last slot): "today" is part of what a screen shows.
-    """
-    plan = _plan(programme, instant, overrides, room, programmes)
-    candidates = {t for t in change_instants(plan, overrides) if t > instant}
-    midnight = start_of_next_day(programme, instant)
-    last_day = max([programme.end_date, *(p.end.date() for p in plan.slots)])
-    if midnight.astimezone(programme.tz).date() <= last_day + timedelta(days=1):
-        candidates.add(midnight)
-    return min(candidates, default=None)
+    """The first instant after ``instant`` at which ``screen_state`` may differ."""
+    return RoomTimeline(programme, overrides, room, programmes).next_change(instant)

@@ -19,7 +19,7 @@ from datetime import datetime
 from ..clock import Clock
 from ..domain.overrides import Override, for_room, standing
 from ..domain.rooms import Room
-from ..domain.timeline import ScreenState, next_screen_change, screen_state
+from ..domain.timeline import RoomTimeline, ScreenState, next_screen_change, screen_state
 from ..site import Site
 from .hub import Hub
 from .memory import OverrideMemory
@@ -61,7 +61,19 @@ class Timeline:
 
     def still(self, entries: Sequence[tuple[datetime, ScreenState]], now: datetime) -> bool:
         """The same future as ``entries``, as seen at ``now`` (past entries are spent)."""
-        return tuple(e for e in self.entries if e[0] > now) == tuple(entries)
+        mine = [e for e in self.entries if e[0] > now]
+        if len(mine) != len(entries) or any(a[0] != b[0] for a, b in zip(mine, entries)):
+            return False
+        # The states of one timeline share their plan (the session's slots, one tuple): compare
+        # each pair of plans once, not once a state (thousands of slots, dozens of states).
+        plans: dict[tuple[int, int], bool] = {}
+        for (_, a), (_, b) in zip(mine, entries, strict=True):
+            pair = (id(a.slots), id(b.slots))
+            if pair not in plans:
+                plans[pair] = a.slots == b.slots
+            if not plans[pair] or replace(a, slots=()) != replace(b, slots=()):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -200,12 +212,15 @@ class LiveService:
     def coming_states(self, room_id: str, instant: datetime) -> list[tuple[datetime, ScreenState]]:
         """The room's states from each coming change until the end of the session, as known
         now (overrides that expire later included)."""
-        # next_screen_change says None after the session's last day: that ends the list.
+        # One timeline, planning once per set of overrides in force; it says None after the
+        # session's last day, which ends the list.
+        programmes = self.site.programmes
+        timeline = RoomTimeline(programmes[room_id], self.overrides, room_id, programmes)
         coming: list[tuple[datetime, ScreenState]] = []
-        at = self.next_change(room_id, instant)
+        at = timeline.next_change(instant)
         while at is not None and len(coming) < MAX_COMING:
-            coming.append((at, self.state_at(room_id, at)))
-            at = self.next_change(room_id, at)
+            coming.append((at, timeline.state(at)))
+            at = timeline.next_change(at)
         return coming
 
     def next_change(self, room_id: str, at: datetime | None = None) -> datetime | None:

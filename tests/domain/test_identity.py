@@ -130,7 +130,7 @@ def test_ids_are_unique_in_the_repeated_hour_of_an_autumn_night() -> None:
             Slot(second, second + timedelta(minutes=50), "B"),
         ),
     )
-    assert [s.id for s in programme.slots] == ["2023-11-05-0130", "2023-11-05-0130-0500"]
+    assert [s.id for s in programme.slots] == ["2023-11-05-0130", "2023-11-05-0130-0630Z"]
 
 
 def test_a_toml_programme_may_name_its_ids_and_they_are_kept() -> None:
