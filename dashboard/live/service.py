@@ -62,7 +62,9 @@ class Timeline:
     def still(self, entries: Sequence[tuple[datetime, ScreenState]], now: datetime) -> bool:
         """The same future as ``entries``, as seen at ``now`` (past entries are spent)."""
         mine = [e for e in self.entries if e[0] > now]
-        if len(mine) != len(entries) or any(a[0] != b[0] for a, b in zip(mine, entries)):
+        if len(mine) != len(entries) or any(
+            a[0] != b[0] for a, b in zip(mine, entries, strict=True)
+        ):
             return False
         # The states of one timeline share their plan (the session's slots, one tuple): compare
         # each pair of plans once, not once a state (thousands of slots, dozens of states).
