@@ -10,6 +10,8 @@ transaction, where SQLite could only fail with "database is locked".
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 # Each migration is a list of statements, applied in one transaction together with the bump of
@@ -109,17 +111,37 @@ def open_db(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise sqlite3.OperationalError(f"could not switch {path} to WAL (got {mode!r})")
+        _when_unlocked(lambda: _switch_to_wal(conn, path))
         # Per-connection settings: they are not stored in the file, so set them every time.
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn)
+        _when_unlocked(lambda: migrate(conn))
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _switch_to_wal(conn: sqlite3.Connection, path: Path) -> None:
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise sqlite3.OperationalError(f"could not switch {path} to WAL (got {mode!r})")
+
+
+def _when_unlocked(step: Callable[[], None], seconds: float = 10.0) -> None:
+    """Run ``step``, again while another process holds the lock it needs.  Needed because
+    SQLite does not always call the busy handler: a new file being switched to WAL, or first
+    migrated, by two processes at once (the server and a `dashboard user add`, say) fails at
+    once with "database is locked"."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
