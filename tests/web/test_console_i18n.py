@@ -60,6 +60,7 @@ def _unmarked(html: str, data: set[str]) -> set[str]:
         pieces = [p for p in re.split(r" · |, | \(|\)|^\(", rest) if p and p != "\x00"]
         if (
             "⟦" in text
+            or "⟧" in text  # the end of a translated sentence that holds an element (<bdi>)
             or text in data
             or text == "—"
             or all(p in data or _FORMATTED.match(p) or SHORT_TIME.match(p) for p in pieces)
