@@ -7,6 +7,7 @@ All instants are timezone-aware; a slot covers the half-open interval ``[start, 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -209,8 +210,10 @@ def with_ids(slots: Sequence[Slot]) -> tuple[Slot, ...]:
     for slot in slots:
         if not slot.id:
             base = default_id(slot.start)
-            candidates = [base, f"{base}-{_utc(slot.start):%H%M}Z"]
-            candidates += [f"{base}-{n}" for n in range(2, len(slots) + 3)]
+            candidates = itertools.chain(
+                (base, f"{base}-{_utc(slot.start):%H%M}Z"),
+                (f"{base}-{n}" for n in itertools.count(2)),
+            )
             new_id = next(c for c in candidates if c not in taken)
             taken.add(new_id)
             slot = replace(slot, id=new_id)

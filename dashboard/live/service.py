@@ -60,8 +60,15 @@ class Timeline:
     version: int  # the room's version when it was rendered
 
     def still(self, entries: Sequence[tuple[datetime, ScreenState]], now: datetime) -> bool:
-        """The same future as ``entries``, as seen at ``now`` (past entries are spent)."""
+        """The same future as ``entries``, as seen at ``now`` (past entries are spent).  A
+        timeline cut at ``MAX_COMING`` states ends at a horizon, not at the session's end: it
+        is still good while what it holds is unchanged and it holds half of that at least."""
         mine = [e for e in self.entries if e[0] > now]
+        if len(self.entries) >= MAX_COMING and self.entries:
+            if len(mine) < MAX_COMING // 2:
+                return False  # running short: send one reaching further
+            horizon = self.entries[-1][0]
+            entries = [e for e in entries if e[0] <= horizon]
         if len(mine) != len(entries) or any(
             a[0] != b[0] for a, b in zip(mine, entries, strict=True)
         ):

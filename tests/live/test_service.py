@@ -7,12 +7,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dashboard.clock import ShiftedClock
+from dashboard.domain.loader import load_programme
 from dashboard.domain.requests import build_override
+from dashboard.domain.rooms import Room
 from dashboard.live.hub import Hub
 from dashboard.live.render import Renderer
-from dashboard.live.service import LiveService, display_channel
+from dashboard.live.service import MAX_COMING, LiveService, display_channel
 from dashboard.settings import Settings
-from dashboard.site import load_site
+from dashboard.site import Site, load_site
+from tests._notes import generated_note
 from tests.conftest import CONFIG
 
 NY = ZoneInfo("America/New_York")
@@ -98,3 +101,30 @@ async def test_a_boundary_resends_the_state_and_the_timeline_only_when_it_change
     again = await subscriber.next()
     assert again is not None and 'id="display-timeline"' in again.text
     assert "Cancelled" in again.text[again.text.index('id="display-timeline"') :]
+
+
+async def test_a_timeline_cut_at_its_horizon_is_not_resent_at_each_boundary() -> None:
+    """300 slots: the states to come are cut at MAX_COMING; a boundary consumes one and the
+    next one beyond the horizon is not worth resending the whole timeline for."""
+    programme = load_programme(generated_note(300).encode(), "g.txt").programme
+    site = Site((Room("cr4", "Conference Room 4", "g.txt"),), {"cr4": programme})
+    start = datetime(2024, 1, 16, 9, 30, tzinfo=NY)
+    elapsed = [0.0]
+    service = LiveService(
+        site, ShiftedClock(start, monotonic=lambda: elapsed[0]), Renderer("en"), Hub()
+    )
+    subscriber = service.hub.subscribe(display_channel("cr4"))
+    service.refresh("cr4")
+    first = await subscriber.next()
+    assert first is not None and first.text.count("<template data-at=") == MAX_COMING
+    briefs = 0
+    for _ in range(MAX_COMING // 2 + 1):
+        change = service.next_change("cr4")
+        assert change is not None
+        elapsed[0] = (change - start).total_seconds()
+        assert service.refresh("cr4")
+        frame = await subscriber.next()
+        assert frame is not None
+        briefs += 'id="display-timeline"' not in frame.text
+    # Resent once, when half of it was spent; brief at every other boundary.
+    assert briefs == MAX_COMING // 2
