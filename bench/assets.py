@@ -27,7 +27,6 @@ import argparse
 import gzip
 import io
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -42,17 +41,15 @@ from _common import (
     PYTHON,
     ROOT,
     Server,
-    cpu_split,
     free_port,
     log,
     machine,
     median,
-    pin,
     serve_argv,
     start_server,
     table,
 )
-from phone import fetch, wrk
+from phone import fetch, wrk, wrk_arguments, wrk_ready
 
 CSS = "css/site.css"
 
@@ -114,19 +111,9 @@ def headers_of(port: int, path: str, extra: dict[str, str] | None = None) -> dic
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 × 2 s")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--repeats", type=int, default=3, metavar="R")
-    parser.add_argument("--connections", type=int, default=50)
+    wrk_arguments(parser)
     parser.add_argument("--before", metavar="REV", help="also measure the server as of REV")
-    parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
-    args = parser.parse_args()
-    if args.quick:
-        args.duration, args.repeats = 2, 1
-    if shutil.which(args.wrk) is None:
-        parser.error("needs wrk (Debian/Ubuntu: apt-get install wrk)")
-    args.server_cpus, args.load_cpus = cpu_split()
-    pin(args.load_cpus)
+    args = wrk_ready(parser)
     with tempfile.TemporaryDirectory(prefix="bench-assets-") as tmp:
         servers: dict[str, Server] = {}
         try:

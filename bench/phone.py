@@ -122,13 +122,17 @@ def measure(server: Server, path: str, extra: list[str], args: argparse.Namespac
     return Run(rps, requests, p50, p99, bad, max(renders, 0), {etag_before, etag_after})
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def wrk_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark driven by wrk (this one and bench/assets.py)."""
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 × 2 s")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--repeats", type=int, default=3, metavar="R")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
+
+
+def wrk_ready(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The parsed options, wrk found, and this process (wrk's parent) on the load CPUs."""
     args = parser.parse_args()
     if args.quick:
         args.duration, args.repeats = 2, 1
@@ -136,6 +140,13 @@ def main() -> int:
         parser.error("needs wrk (Debian/Ubuntu: apt-get install wrk)")
     args.server_cpus, args.load_cpus = cpu_split()
     pin(args.load_cpus)
+    return args
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    wrk_arguments(parser)
+    args = wrk_ready(parser)
     with tempfile.TemporaryDirectory(prefix="bench-phone-") as tmp:
         servers: dict[str, Server] = {}
         try:
