@@ -363,8 +363,10 @@ def _apply(o: Override, p: Planned, tz: ZoneInfo) -> Planned:
 
 def change_instants(plan: RoomPlan, overrides: Sequence[Override]) -> set[datetime]:
     """Every instant at which the room's screens may change because of the plan or the overrides:
-    planned starts and ends, and when overrides take effect or expire."""
+    planned starts and ends, the printed end of a meeting that ended early (until then the
+    screens say so), and when overrides take effect or expire."""
     instants = {t for p in plan.slots for t in (p.start, p.end)}
+    instants |= {p.scheduled_end for p in plan.slots if p.takes_place and p.end < p.scheduled_end}
     for o in overrides:
         instants.add(o.effective)
         if o.expires is not None:

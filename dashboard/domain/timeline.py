@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from .overrides import Override, in_force
-from .plan import Banner, Planned, RoomPlan, change_instants, plan_active
+from .plan import Banner, Planned, RoomPlan, SlotStatus, change_instants, plan_active
 from .programme import Programme, local_instant
 
 
@@ -31,6 +31,125 @@ class Status(StrEnum):
     SESSION_CLOSED = "session_closed"  # the last slot has ended
 
 
+class Say(StrEnum):
+    """What a room's screens say first: the headline (templates/macros.html words it)."""
+
+    IN_SESSION = "in_session"  # "In session" (resumed, moved here: the same)
+    CLOSED = "closed"  # "Closed meeting": a closed meeting under way
+    SUSPENDED = "suspended"  # "Suspended — resumes at 4 p.m."
+    EXTENDED = "extended"  # "Extended to 6.30 p.m."
+    STARTS = "starts"  # the next meeting today, as printed: "Next at 3 p.m.", "Starts in 12 min"
+    LATE = "late"  # the next meeting today, later than printed: "Running 15 min late"
+    MOVED_HERE = "moved_here"  # the next meeting today comes from another room
+    MOVED = "moved"  # a meeting of today moved to another room: "Moved to …"
+    CANCELLED = "cancelled"
+    ENDED_EARLY = "ended_early"  # until the printed end of the meeting that ended
+    DONE_TODAY = "done_today"
+    NO_MEETING_TODAY = "no_meeting_today"
+    OPENS = "opens"  # before the session: "Opens Monday 11 December at 10 a.m."
+    SESSION_ENDED = "session_ended"  # "The session ended on Friday 15 December"
+
+
+# How loudly each headline speaks (the status band's colour): as it should be, waiting, a
+# change to notice, a meeting that will not take place here.
+TONES: Mapping[Say, str] = {
+    Say.IN_SESSION: "go",
+    Say.CLOSED: "warn",
+    Say.SUSPENDED: "warn",
+    Say.EXTENDED: "warn",
+    Say.STARTS: "wait",
+    Say.LATE: "warn",
+    Say.MOVED_HERE: "warn",
+    Say.MOVED: "stop",
+    Say.CANCELLED: "stop",
+    Say.ENDED_EARLY: "warn",
+    Say.DONE_TODAY: "wait",
+    Say.NO_MEETING_TODAY: "wait",
+    Say.OPENS: "wait",
+    Say.SESSION_ENDED: "wait",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The one thing that matters most at the door, and the meetings that go with it."""
+
+    say: Say
+    focus: Planned | None = None  # the meeting the headline speaks of, shown large
+    then: Planned | None = None  # the meeting after it ("Next")
+    others: tuple[Planned, ...] = ()  # today's other meetings cancelled or moved away, to come
+    day: date | None = None  # the session's last day (SESSION_ENDED)
+
+    @property
+    def tone(self) -> str:
+        return TONES[self.say]
+
+
+def headline(
+    status: Status,
+    current: Planned | None,
+    upcoming: Planned | None,
+    today: Sequence[Planned],
+    notices: Sequence[Planned],
+    slots: Sequence[Planned],
+    instant: datetime,
+) -> Headline:
+    """What the screens say first, read from the state's meetings and their ``status_at``:
+    the meeting under way; else a meeting of today that ended early (until its printed end);
+    else a meeting cancelled or moved away before the next one; else the next one today; else
+    the day, the session's start or its end."""
+    if current is not None:
+        others = tuple(notices)
+        status_now = current.status_at(instant)
+        say = {
+            SlotStatus.SUSPENDED: Say.SUSPENDED,
+            SlotStatus.CLOSED: Say.CLOSED,
+            SlotStatus.EXTENDED: Say.EXTENDED,
+        }.get(status_now, Say.IN_SESSION)
+        return Headline(say, current, upcoming, others)
+    ended = [
+        p
+        for p in today
+        if p.status_at(instant) is SlotStatus.ENDED
+        and p.end < p.scheduled_end
+        and instant < p.scheduled_end
+    ]
+    if ended:
+        return Headline(Say.ENDED_EARLY, ended[-1], upcoming, tuple(notices))
+    soon = upcoming if upcoming is not None and status is Status.NEXT_TODAY else None
+    gone = [n for n in notices if soon is None or n.start <= soon.start]
+    if gone:
+        n = gone[0]
+        say = Say.CANCELLED if n.status_at(instant) is SlotStatus.CANCELLED else Say.MOVED
+        return Headline(say, n, upcoming, tuple(o for o in notices if o is not n))
+    if soon is not None:
+        if soon.moved_from is not None:
+            say = Say.MOVED_HERE
+        elif soon.status_at(instant) is SlotStatus.LATE:
+            say = Say.LATE
+        else:
+            say = Say.STARTS
+        return Headline(say, soon, _after(soon, slots), tuple(notices))
+    if status is Status.SESSION_CLOSED:
+        held = [p for p in slots if p.takes_place]
+        return Headline(Say.SESSION_ENDED, day=max(p.end for p in held).date() if held else None)
+    if status is Status.DONE_TODAY:
+        return Headline(Say.DONE_TODAY, upcoming)
+    if upcoming is not None and not any(p.start <= instant for p in slots if p.takes_place):
+        return Headline(Say.OPENS, upcoming)
+    return Headline(Say.NO_MEETING_TODAY, upcoming)
+
+
+def _after(slot: Planned, slots: Sequence[Planned]) -> Planned | None:
+    """The meeting taking place after ``slot`` in the room's plan (ordered by start)."""
+    found = False
+    for p in slots:
+        if found and p.takes_place:
+            return p
+        found = found or p is slot
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ScreenState:
     day: date  # the venue's calendar day
@@ -41,6 +160,7 @@ class ScreenState:
     banners: tuple[Banner, ...] = ()
     notices: tuple[Planned, ...] = ()  # today's remaining slots cancelled or moved away
     slots: tuple[Planned, ...] = ()  # the room's whole plan (the week), as of this state
+    headline: Headline | None = None  # what the screens say first (``headline``)
 
     def on(self, day: date) -> tuple[Planned, ...]:
         """The room's planned slots that start on ``day`` (the venue's calendar)."""
@@ -96,7 +216,10 @@ class RoomTimeline:
         else:
             status = Status.NO_MEETING_TODAY
         notices = tuple(p for p in today if not p.takes_place and p.end > instant)
-        return ScreenState(day, status, current, upcoming, today, plan.banners, notices, plan.slots)
+        said = headline(status, current, upcoming, today, notices, plan.slots, instant)
+        return ScreenState(
+            day, status, current, upcoming, today, plan.banners, notices, plan.slots, said
+        )
 
     def next_change(self, instant: datetime) -> datetime | None:
         """The first instant after ``instant`` at which ``state`` may differ: a planned slot

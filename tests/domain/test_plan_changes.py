@@ -68,7 +68,9 @@ def test_next_change_includes_effective_and_expiry_instants() -> None:
 def test_next_change_after_the_session_is_none() -> None:
     desk = Desk()
     desk.make(ny(15, 17), room="cr4", kind="end")
-    assert desk.next_change(ny(15, 17)) == datetime(2023, 12, 16, tzinfo=NY)
+    # "Ended early" until the printed end (6 p.m.), then the session is over.
+    assert desk.next_change(ny(15, 17)) == ny(15, 18)
+    assert desk.next_change(ny(15, 18)) == datetime(2023, 12, 16, tzinfo=NY)
     assert desk.next_change(ny(16, 12)) is None
 
 
