@@ -24,7 +24,7 @@ from dashboard.i18n import (
     load_translations,
     text_direction,
 )
-from dashboard.live.render import Renderer, RoomView
+from dashboard.live.render import URL, Renderer, RoomView
 from dashboard.settings import Settings
 from dashboard.site import load_site
 from tests.conftest import free_port, make_config
@@ -86,6 +86,8 @@ def _rendered_pages() -> tuple[list[str], set[str]]:
     for slot in programme.slots:
         data |= {slot.title, *slot.details}
         data |= {f.text for f in slot.footnotes} | {f.marker for f in slot.footnotes}
+        for f in slot.footnotes:  # on the phone, a footnote's addresses are links
+            data |= {part.strip() for part in URL.split(f.text)} | set(URL.findall(f.text))
     return pages, data
 
 

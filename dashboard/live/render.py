@@ -13,24 +13,67 @@ from __future__ import annotations
 
 import gettext
 import hashlib
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from ..assets import Assets
 from ..domain.overrides import Override
+from ..domain.plan import Banner
 from ..domain.programme import Programme
 from ..domain.rooms import Room
-from ..domain.timeline import ScreenState, Status
+from ..domain.timeline import Say, ScreenState, Status
 from ..i18n import Formatter, load_translations, text_direction
 from ..resources import LOCALE_DIR, TEMPLATES_DIR
 from ..timings import LiveTimings
 
 HTMX = "vendor/htmx-2.0.11.min.js"
+
+
+@dataclass(frozen=True, slots=True)
+class BannerWindow:
+    """An announcement and when a screen shows it: sent once with the state now, not once per
+    state to come; the page's clock shows and hides it (static/js/screen.js), offline too."""
+
+    banner: Banner
+    start: datetime | None  # None: in force when the state took effect
+    until: datetime | None  # when it stops showing (expiry, undo); None: not known to end
+
+    def shown_at(self, instant: datetime | None) -> bool:
+        if instant is None:
+            return self.start is None
+        started = self.start is None or self.start <= instant
+        return started and (self.until is None or instant < self.until)
+
+
+def banner_windows(
+    states: Sequence[tuple[datetime | None, ScreenState]],
+) -> tuple[BannerWindow, ...]:
+    """Each announcement of ``states`` (the state now, at None, then the states to come, each
+    from its instant) once, from the first state that has it until the first after that does
+    not (or its expiry, if it outlasts them): urgent ones first, then in the order made."""
+    first: dict[str, tuple[Banner, datetime | None]] = {}
+    ended: dict[str, datetime] = {}
+    for at, state in states:
+        present = {b.id for b in state.banners}
+        for banner in state.banners:
+            first.setdefault(banner.id, (banner, at))
+        for gone in first.keys() - present - ended.keys():
+            if at is not None:
+                ended[gone] = at
+    windows = [
+        BannerWindow(banner, start, ended.get(id, banner.expires))
+        for id, (banner, start) in first.items()
+    ]
+    return tuple(sorted(windows, key=lambda w: w.banner.priority != "urgent"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +86,64 @@ class RoomView:
     version: int
     overrides: tuple[Override, ...] = ()  # standing overrides of the room, for the console
     since: datetime | None = None  # the instant this state took effect
+    # The announcements of this state and of those to come (``banner_windows``); None: this
+    # state's only.
+    windows: tuple[BannerWindow, ...] | None = None
+
+    @property
+    def banners(self) -> tuple[BannerWindow, ...]:
+        if self.windows is not None:
+            return self.windows
+        return banner_windows([(None, self.state)])
 
 
 def epoch_ms(instant: datetime) -> int:
     return int(instant.timestamp() * 1000)
+
+
+# A countdown ("Starts in 12 min") counts the last hour; before it, the screen says the time.
+COUNTDOWN_MINUTES = 60
+
+
+def minutes_left(to: datetime, at: datetime | None) -> int | None:
+    """Whole minutes (rounded up, at least 1) from ``at`` to ``to`` within the countdown's
+    hour; None before it (or with no instant: the screen says the time)."""
+    if at is None:
+        return None
+    seconds = (to - at).total_seconds()
+    if seconds > COUNTDOWN_MINUTES * 60:
+        return None
+    return max(1, math.ceil(seconds / 60))
+
+
+def plural_samples(language: str) -> list[tuple[str, int]]:
+    """One number for each plural category (CLDR: one, few, many, other...) of the language's
+    whole numbers: a countdown's page picks its words by ``Intl.PluralRules``, from forms the
+    catalogue translated for these numbers."""
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    samples: dict[str, int] = {}
+    for n in range(0, 200):
+        samples.setdefault(str(locale.plural_form(n)), n)
+    return sorted(samples.items())
+
+
+URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
+
+
+def links(text: str) -> Markup:
+    """``text`` escaped, its web addresses as links (footnotes on the phone)."""
+    parts: list[str] = []
+    last = 0
+    for found in URL.finditer(text):
+        url = found.group(0)
+        parts.append(str(escape(text[last : found.start()])))
+        parts.append(f'<a href="{escape(url)}" dir="ltr">{escape(url)}</a>')
+        last = found.end()
+    parts.append(str(escape(text[last:])))
+    return Markup("".join(parts))  # noqa: S704  (every piece escaped above)
 
 
 def build_id(assets: Assets | None, templates_dir: Path, language: str) -> str:
@@ -93,6 +190,9 @@ class Renderer:
             lang=language,
             dir=text_direction(language),
             Status=Status,
+            Say=Say,
+            minutes_left=minutes_left,
+            plural_samples=plural_samples(language),
             asset=assets.url if assets is not None else (lambda path: f"/static/{path}"),
             HTMX=HTMX,
             build=self.build,
@@ -100,6 +200,7 @@ class Renderer:
             epoch_ms=epoch_ms,
             room_names=room_names or {},
         )
+        self.env.filters["links"] = links
         # Swapped into the page's own #heartbeat: "this link is alive, and this is my build".
         self.heartbeat_frame = self.render("partials/_heartbeat.html").strip()
 

@@ -23,7 +23,7 @@ from ..domain.timeline import RoomTimeline, ScreenState, next_screen_change, scr
 from ..site import Site
 from .hub import Hub
 from .memory import OverrideMemory
-from .render import Renderer, RoomView
+from .render import Renderer, RoomView, banner_windows
 
 OVERVIEW = "overview"
 # States sent ahead to displays: the rest of the session, so that a display that loses the
@@ -80,7 +80,11 @@ class Timeline:
             pair = (id(a.slots), id(b.slots))
             if pair not in plans:
                 plans[pair] = a.slots == b.slots
-            if not plans[pair] or replace(a, slots=()) != replace(b, slots=()):
+            # Announcements are not part of the states to come (they are sent once, with
+            # their instants, in the state now).
+            if not plans[pair] or replace(a, slots=(), banners=()) != replace(
+                b, slots=(), banners=()
+            ):
                 return False
         return True
 
@@ -162,6 +166,7 @@ class LiveService:
         if room is None:
             raise KeyError(f"no room {room_id!r}")
         version = (before.view.version if before else 0) + 1
+        entries = self.coming_states(room_id, instant)
         view = RoomView(
             room=room,
             programme=self.site.programmes[room_id],
@@ -169,9 +174,12 @@ class LiveService:
             version=version,
             overrides=standing_now,
             since=instant,
+            # The announcements now and to come, sent once with the state now (not in each
+            # state to come): the page's clock shows and hides each at its instants.
+            windows=banner_windows([(None, state), *entries]),
         )
         # Render everything first: an exception here leaves the room as it was.
-        timeline = self._timeline(view, instant, before, key)
+        timeline = self._timeline(view, entries, instant, before, key)
         now_html = self.renderer.display_now(view)
         room_frame = self.renderer.room_frame(view)
         console_frame = self.renderer.console_frame(view)
@@ -203,18 +211,18 @@ class LiveService:
     def _timeline(
         self,
         view: RoomView,
+        entries: list[tuple[datetime, ScreenState]],
         instant: datetime,
         before: Committed | None,
         key: tuple[ScreenState, tuple[Override, ...], int],
     ) -> Timeline:
-        entries = self.coming_states(view.room.id, instant)
         if (
             before is not None
             and before.key[2] == key[2]  # the same site generation
             and before.timeline.still(entries, instant)
         ):
             return before.timeline
-        coming = tuple(replace(view, state=state, since=at) for at, state in entries)
+        coming = tuple(replace(view, state=state, since=at, windows=()) for at, state in entries)
         html = self.renderer.display_timeline(coming)
         return Timeline(tuple(entries), coming, html, view.version)
 

@@ -92,6 +92,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         # Public screens: delegates' phones and the room displays.
         Route("/", phone.overview, name="overview"),
         Route("/rooms/{room}", phone.room_page, name="room"),
+        Route("/display/", display.display_list, name="displays"),
         Route("/display/{room}", display.display_page, name="display"),
         WebSocketRoute("/ws/overview", ws.overview_socket),
         WebSocketRoute("/ws/rooms/{room}", ws.room_socket),

@@ -1,4 +1,5 @@
-"""The kiosk display outside a conference room: ``/display/{room}``."""
+"""The kiosk display outside a conference room: ``/display/{room}``; the list of them:
+``/display/``."""
 
 from __future__ import annotations
 
@@ -38,3 +39,10 @@ async def display_page(request: Request) -> HTMLResponse:
         clock=clock,
     )
     return HTMLResponse(html, headers={"cache-control": "no-store"})
+
+
+async def display_list(request: Request) -> HTMLResponse:
+    """Every room's display, to open on the screen outside its door."""
+    service = live(request)
+    html = service.renderer.render("displays.html", rooms=service.site.rooms)
+    return HTMLResponse(html)

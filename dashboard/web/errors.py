@@ -29,8 +29,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
     room = exc.room if isinstance(exc, RoomNotFound) else None
+    # A display's address that names no room: the list of displays, not the phone pages.
+    displays = request.url.path.startswith("/display/")
     html = request.app.state.renderer.render(
-        "error.html", status=exc.status_code, room=room, rooms=_rooms(request)
+        "error.html",
+        status=exc.status_code,
+        room=room,
+        rooms=_rooms(request),
+        displays=displays,
     )
     return HTMLResponse(html, status_code=exc.status_code)
 

@@ -49,7 +49,13 @@
     var at = position(venueNow());
     var next = at.due && at.due.content.firstElementChild;
     if (!at.shown || !next) return;
-    at.shown.replaceWith(document.importNode(next, true));
+    var fresh = document.importNode(next, true);
+    // A state to come has no announcements of its own: the page's (sent once, each with its
+    // instants) move into it (static/js/screen.js shows and hides them).
+    var place = fresh.querySelector("[data-banners=slot]");
+    var banners = at.shown.querySelector("[data-banners]:not([data-banners=slot])");
+    if (place && banners) place.replaceWith(banners);
+    at.shown.replaceWith(fresh);
     document.dispatchEvent(new CustomEvent("dashboard:flip"));
   }
 

@@ -54,7 +54,7 @@ def test_display_turns_to_the_afternoon_session_live(
 
     # Before 3 p.m.: the morning is over, the afternoon is next.
     status = now.locator(".status").inner_text()
-    assert status == "Next at 3 p.m.", f"{status!r}: was 3 p.m. already past when the page loaded?"
+    assert status == "Starts in 1 min", f"{status!r}: was 3 p.m. already past when the page loaded?"
     assert now.locator(".status").get_attribute("data-status") == "next_today"
     assert now.locator(".current").count() == 0
     expect(now.locator(f'.next[data-slot="{AFTERNOON}"]')).to_contain_text(
@@ -151,7 +151,8 @@ def test_unknown_room_is_a_readable_not_found_page(
     assert response.headers["content-type"].startswith("text/html")
     expect(page.locator("h1")).to_have_text("Not found")
     expect(page.locator("main")).to_contain_text("There is no room called “nope”.")
-    expect(page.locator('main a[href="/rooms/cr4"]')).to_have_text("Conference Room 4")
+    # A display's address: the list of displays, not the phone's pages.
+    expect(page.locator('main a[href="/display/cr4"]')).to_have_text("Conference Room 4")
     body = page.locator("body").inner_text()
     assert "Traceback" not in body
     assert "Exception" not in body

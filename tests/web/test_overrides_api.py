@@ -121,16 +121,16 @@ KINDS: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
     (
         "end",
         {"kind": "end", "reason": "adjourned"},
-        ['data-status="next_today"', "Next at 3 p.m."],
+        ['data-status="next_today"', 'data-say="ended_early"', "Ended early"],
         ['class="current"'],
     ),
     (
         "suspend",
         {"kind": "suspend", "until": "2023-12-13T11:00"},
-        ['data-status="suspended"', "Expected to resume at 11 a.m."],
+        ['data-status="suspended"', "Suspended — resumes at 11 a.m."],
         ['data-status="in_session"'],
     ),
-    ("closed", {"kind": "closed"}, ["Closed meeting under way"], []),
+    ("closed", {"kind": "closed"}, ['data-say="closed"', "Closed meeting"], []),
     (
         "pointer",
         {"kind": "pointer", "text": "Statement by the Chair"},
@@ -185,7 +185,7 @@ def test_cancel_and_move(api: Api) -> None:
     """Cancel the morning in one room, then move another room's morning meeting there."""
     with api.client() as client:
         created(post(client, api.office, {"room": "move-to", "kind": "cancel"}))
-        assert 'class="cancelled"' in display_now(client, "move-to")
+        assert 'data-say="cancelled"' in display_now(client, "move-to")
         moved = created(
             post(client, api.office, {"room": "move", "kind": "move", "to_room": "move-to"})
         )

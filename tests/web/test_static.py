@@ -41,7 +41,7 @@ def linked(html: str) -> list[str]:
 async def test_pages_link_versioned_files_served_as_immutable(server: Server) -> None:
     html = (await get(server, "/display/cr4")).text
     urls = linked(html)
-    assert len(urls) == 5, urls  # site.css, htmx, clock.js, live.js, display.js
+    assert len(urls) == 6, urls  # site.css, htmx, clock.js, live.js, display.js, screen.js
     for url in urls:
         plain = re.sub(r"\.[0-9a-f]{12}(?=\.\w+$)", "", url)
         assert plain != url, f"no hash in {url}"
