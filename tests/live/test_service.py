@@ -3,15 +3,18 @@ the instant an override expires, so a screen never shows an expired override as 
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dashboard.clock import ShiftedClock
 from dashboard.domain.loader import load_programme
+from dashboard.domain.plan import Banner
 from dashboard.domain.requests import build_override
 from dashboard.domain.rooms import Room
 from dashboard.live.hub import Hub
-from dashboard.live.render import Renderer
+from dashboard.live.render import BannerWindow, Renderer, banner_windows
 from dashboard.live.service import MAX_COMING, LiveService, display_channel
 from dashboard.settings import Settings
 from dashboard.site import Site, load_site
@@ -49,8 +52,64 @@ def test_the_expiry_of_an_override_is_a_state_to_come() -> None:
     # And the display's frame carries it, rendered, with its instant.
     frame = service.renderer.display_frame(service.view("cr4"), service.coming("cr4"))
     timeline = frame[frame.index('id="display-timeline"') :]
-    assert f'data-at="{int(EXPIRES.timestamp() * 1000)}"' in timeline
+    expires = int(EXPIRES.timestamp() * 1000)
+    assert f'data-at="{expires}"' in timeline
     assert "Coffee" not in timeline
+    # The announcement is sent once, with the state now, carrying its expiry: the page's clock
+    # drops it then (static/js/screen.js), connected or not; the states to come leave a place
+    # for the page's announcements.
+    now = frame[: frame.index('id="display-timeline"')]
+    assert frame.count("Coffee") == 1
+    assert re.search(rf'class="banner banner-normal"[^>]*data-until="{expires}"', now)
+    assert timeline.count('data-banners="slot"') == len(service.coming("cr4"))
+
+
+def test_announcements_are_sent_once_however_many_states_come() -> None:
+    """Issue 12: with hundreds of announcements in force, every state to come repeated every
+    banner (800 KB pages).  Each is now in the frame once."""
+    service = service_with_announcement()
+    made = list(service.overrides)
+    for i in range(200):
+        made.append(
+            build_override(
+                {"room": "cr4", "kind": "announce", "text": f"Notice number {i:03d}"},
+                id=f"n{i}",
+                author="alice",
+                now=AT,
+                programmes=service.site.programmes,
+                room_names={},
+                allowed_rooms=None,
+                existing=made,
+            )
+        )
+        service.add_override(made[-1])
+    service.refresh("cr4", AT)
+    frame = service.renderer.display_frame(service.view("cr4"), service.coming("cr4"))
+    assert frame.count("Notice number 123") == 1
+    assert len(service.coming("cr4")) > 10
+    assert len(frame) < 250_000, len(frame)
+
+
+def test_banner_windows_come_from_the_states() -> None:
+    """When each announcement shows: from the first state that has it to the first that does
+    not (or its expiry, beyond the states known); urgent ones first."""
+    early = Banner("a", "Early", "normal", None)
+    urgent = Banner("b", "Fire drill", "urgent", EXPIRES)
+    later = datetime(2023, 12, 13, 11, 10, tzinfo=NY)
+    gone = datetime(2023, 12, 13, 11, 20, tzinfo=NY)
+    state = service_with_announcement().state_at("cr4", AT)
+    states = [
+        (None, replace(state, banners=(early,))),
+        (later, replace(state, banners=(early, urgent))),
+        (gone, replace(state, banners=(urgent,))),
+    ]
+    assert banner_windows(states) == (
+        BannerWindow(urgent, later, EXPIRES),
+        BannerWindow(early, None, gone),
+    )
+    assert BannerWindow(urgent, later, EXPIRES).shown_at(later)
+    assert not BannerWindow(urgent, later, EXPIRES).shown_at(EXPIRES)
+    assert not BannerWindow(urgent, later, EXPIRES).shown_at(None)
 
 
 def test_the_states_to_come_run_to_the_end_of_the_session() -> None:

@@ -67,6 +67,11 @@ def test_text_on_cards_and_badges(theme: str) -> None:
         ("#1b6e20", "#ffffff"),  # ok message, light
         ("#ff8a80", "#121212"),  # error message, dark
         ("#8ee08f", "#121212"),  # ok message, dark
+        ("#ffffff", "#17702e"),  # status band: in session
+        ("#ffffff", "#234a78"),  # status band: waiting (starts, no meeting, before, after)
+        ("#0b0b0b", "#ffd23f"),  # status band: a change (late, suspended, moved here...)
+        ("#ffffff", "#b00020"),  # status band: cancelled, moved away
+        ("#ffffff", "#3a3a3a"),  # a display's progress bar against its track (non-text, 3:1)
     ],
 )
 def test_fixed_colours(fg: str, bg: str) -> None:
@@ -77,3 +82,14 @@ def test_fixed_colours(fg: str, bg: str) -> None:
 def test_the_measure_is_right() -> None:
     assert round(contrast("#000000", "#ffffff"), 1) == 21.0
     assert round(contrast("#777777", "#ffffff"), 2) == 4.48  # the classic near miss
+
+
+TONE = re.compile(r"\.tone-(\w+) \{ --tone-bg: (#[0-9a-f]{6}); --tone-fg: (#[0-9a-f]{6}); \}")
+
+
+def test_every_tone_of_the_status_band_is_checked() -> None:
+    """Each tone the stylesheet defines (domain/timeline.py TONES) meets AA for its text."""
+    tones = TONE.findall(CSS)
+    assert {name for name, _, _ in tones} == {"go", "wait", "warn", "stop"}
+    for name, bg, fg in tones:
+        assert contrast(fg, bg) >= 4.5, name

@@ -127,7 +127,8 @@ KINDS: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
     (
         "suspend",
         {"kind": "suspend", "until": "2023-12-13T11:00"},
-        ['data-status="suspended"', "Suspended — resumes at 11 a.m."],
+        # The time is never cut across two lines (a no-break space).
+        ['data-status="suspended"', "Suspended — resumes at 11\u00a0a.m."],
         ['data-status="in_session"'],
     ),
     ("closed", {"kind": "closed"}, ['data-say="closed"', "Closed meeting"], []),

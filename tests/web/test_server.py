@@ -91,7 +91,9 @@ async def test_an_unknown_room_page_is_a_404_page(wednesday: Server, path: str) 
     assert response.headers["content-type"].startswith("text/html")
     assert "nope" in response.text
     assert "Traceback" not in response.text
-    assert 'href="/rooms/cr4"' in response.text  # the rooms there are
+    # The rooms there are: their displays for a display's address, else their pages.
+    room = "/display/cr4" if path.startswith("/display/") else "/rooms/cr4"
+    assert f'href="{room}"' in response.text
 
 
 async def test_an_unknown_room_name_is_escaped(wednesday: Server) -> None:
@@ -199,6 +201,17 @@ async def test_the_display_page_is_not_cached(wednesday: Server) -> None:
     assert response.headers["cache-control"] == "no-store"
     assert 'id="display-now"' in response.text
     assert 'ws-connect="/ws/display/cr4"' in response.text or "/ws/display/cr4" in response.text
+
+
+async def test_the_list_of_displays(wednesday: Server) -> None:
+    """Where a display's wrong address leads (issue 10, item 11): every room's display."""
+    response = await get(wednesday, "/display/")
+    assert response.status_code == 200
+    assert '<a href="/display/cr4">Conference Room 4</a>' in response.text
+    missing = await get(wednesday, "/display/nosuch")
+    assert missing.status_code == 404
+    assert '<a href="/display/cr4">Conference Room 4</a>' in missing.text
+    assert 'href="/rooms/cr4"' not in missing.text
 
 
 @asynccontextmanager
