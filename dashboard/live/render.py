@@ -146,6 +146,11 @@ def links(text: str) -> Markup:
     return Markup("".join(parts))  # noqa: S704  (every piece escaped above)
 
 
+def unbroken(text: str) -> str:
+    """A time or a date that a line never cuts ("10 a.m.", not "10" then "a.m.")."""
+    return text.replace(" ", "\u00a0")
+
+
 def build_id(assets: Assets | None, templates_dir: Path, language: str) -> str:
     """What a page is made of, as one short hash: the static files, every template, the
     language and its catalogue.  Pages built from other files reload themselves."""
@@ -201,6 +206,7 @@ class Renderer:
             room_names=room_names or {},
         )
         self.env.filters["links"] = links
+        self.env.filters["unbroken"] = unbroken
         # Swapped into the page's own #heartbeat: "this link is alive, and this is my build".
         self.heartbeat_frame = self.render("partials/_heartbeat.html").strip()
 

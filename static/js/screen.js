@@ -99,15 +99,23 @@
   }
 
   function tick(relayout) {
-    if (clock && !clock.ready()) return;
-    var t = now();
-    countdowns(t);
-    if (announcements(t) || relayout) layout();
+    var changed = false;
+    // Not before the page knows the server's clock: by the device's, anything may look due.
+    if (!clock || clock.ready()) {
+      var t = now();
+      countdowns(t);
+      changed = announcements(t);
+    }
+    if (changed || relayout) layout();
   }
 
   document.addEventListener("dashboard:frame", function () { tick(true); });
   document.addEventListener("dashboard:flip", function () { tick(true); });
   window.addEventListener("resize", function () { layout(); });
+  // The offline mark takes room below the grid (static/css/site.css): fit again.
+  new MutationObserver(function () { layout(); }).observe(document.documentElement, {
+    attributes: true, attributeFilter: ["data-connection"],
+  });
   if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { layout(); });
   tick(true);
   layout();
