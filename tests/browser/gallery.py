@@ -37,7 +37,7 @@ from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
 OUT = DOCS / "screens"
-HEIGHT = 320  # of each picture, in pixels: every view scaled to it
+HEIGHT = 280  # of each picture, in pixels: every view scaled to it
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "zh": "Chinese"}
 
 SHEET = """<!doctype html><html><head><style>

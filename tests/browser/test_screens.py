@@ -34,6 +34,7 @@ from playwright.sync_api import Browser, Page
 from tests.browser.scenarios import (
     GROUPS,
     LANGUAGES,
+    SCENARIOS,
     UNCONFIRMED_AFTER,
     VIEWPORTS,
     Group,
@@ -254,3 +255,38 @@ def test_offline_then_the_printed_programme(
         for page in displays.values():
             wait_until(page, "() => !document.querySelector('.banner:not([hidden])')", 60)
             assert measure(page, "display")["banners"] == []
+
+
+@pytest.mark.parametrize(
+    ("language", "before", "after"),
+    [
+        ("en", "Starts in 20 min", "Starts in 5 min"),
+        ("ar", "تبدأ بعد 20 دقيقة", "تبدأ بعد 5 دقائق"),
+    ],
+)
+def test_the_countdown_ticks_on_the_page_clock_offline_too(
+    browser: Browser, tmp_path: Path, language: str, before: str, after: str
+) -> None:
+    """ "Starts in 20 min" counts down by the display's own clock, the server gone, in the
+    plural form of the page's language (Arabic: 20 دقيقة, 5 دقائق)."""
+    between = SCENARIOS["between"]
+    group = Group("countdown", "2023-12-13T14:40:00", (between,))
+    page = browser.new_page(viewport=VIEWPORTS["landscape"])
+    page.clock.install()
+    with serve(group, language, tmp_path) as running:
+        show(page, running, between, "landscape")
+        status = page.locator("#display-now .status")
+        assert status.inner_text() == before
+        kill(running)
+        wait_until(page, "() => document.documentElement.dataset.connection === 'offline'")
+        page.clock.fast_forward(15 * 60_000)
+        wait_until(
+            page, f"() => document.querySelector('#display-now .status').textContent === {after!r}"
+        )
+        # At 3 p.m. the meeting starts, by the page's own timeline: "Ends in ..." then.
+        page.clock.fast_forward(5 * 60_000 + 2_000)
+        wait_until(
+            page,
+            "() => document.querySelector('#display-now .status').dataset.say === 'in_session'",
+        )
+    page.close()
