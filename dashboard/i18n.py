@@ -4,20 +4,27 @@ Catalogues are ``dashboard/locale/<lang>/LC_MESSAGES/messages.po``, compiled in 
 (no build step, no binary files in the repository).  English is the source language and needs
 none; any other language without its catalogue is an error at start-up, never screens silently
 in English (as a wheel built without its catalogues once showed).  English times follow the UN's
-own style, as the notes print them: "10 a.m.", "3.30 p.m.", "3–6 p.m.".
+own style, as the notes print them: "10 a.m.", "3.30 p.m.", "3–6 p.m."; other languages use
+their locale's short time ("15:30", "3:30 م"), as the pages' scripts do (``timeStyle: "short"``
+in static/js/clock.js), so a time reads the same whether the server or the page wrote it.
+Dates, the joining of a date and a time, and lists follow each locale's own patterns (CLDR), so
+Chinese reads "12月13日周三 15:00" and Arabic uses its own comma.
 """
 
 from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from markupsafe import Markup, escape
 
 from .resources import LOCALE_DIR
 
@@ -95,7 +102,28 @@ class Formatter:
         return format_date(day, "EEEE d MMMM" if self.english else "full", locale=self.locale)
 
     def day_short(self, day: date) -> str:
-        return format_date(day, "EEE d MMM", locale=self.locale)
+        """ "Wed 13 Dec"; in other languages the locale's own order ("12月13日周三")."""
+        if self.english:
+            return format_date(day, "EEE d MMM", locale=self.locale)
+        return format_skeleton("MMMEd", day, locale=self.locale)
+
+    def date_time(self, instant: datetime) -> str:
+        """A short date and a time: "Wed 13 Dec, 3.15 p.m.", "12月13日周三 15:15"."""
+        return self.join_date_time(self.day_short(instant.date()), self.time(instant))
+
+    def join_date_time(self, day: str, time: str) -> str:
+        """A date and a time (or a range of times) already written, joined as the locale joins
+        them (its medium date-time pattern: ", " in English, a space in Chinese, "، " in
+        Arabic).  Markup in (a template's ``<span>``s), markup out, the rest escaped."""
+        pattern = str(self.locale.datetime_formats.get("medium", "{1} {0}")).replace("'", "")
+        if isinstance(day, Markup) or isinstance(time, Markup):
+            return escape(pattern).format(time, day)  # escape: Markup, which formats safely
+        return pattern.format(time, day)
+
+    def list_of(self, items: Iterable[str]) -> str:
+        """ "A, B and C" with the locale's own words and separators ("A、B和C", "A وB وC");
+        English as the UN writes it, without a comma before "and"."""
+        return format_list(list(items), locale="en_GB" if self.english else self.locale)
 
 
 def _meridiem(hour: int) -> str:

@@ -14,13 +14,16 @@ Which meeting an override acts on, when the request names no ``slot`` (``default
   if no delay was announced for it (later, it has started: the delay is for the next one);
 * extend, end, suspend, resume and pointer act on the meeting under way;
 * the others on the meeting under way, or else the next one.
+
+An announcement sent without ``expires`` is shown until the end of the room's meeting day
+(``default_expiry``); ``"expires": "never"`` keeps it until it is undone (a standing notice).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from .overrides import (
@@ -56,6 +59,7 @@ FIELDS = {
 MAX_TEXT = 500
 MAX_LATE_MINUTES = 240
 LATE_GRACE = timedelta(minutes=30)
+NO_EXPIRY = "never"  # "expires": "never": shown until undone (a standing notice)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Kinds that act on the slot under way; the others may also act on the next one.
 _NEEDS_CURRENT = {
@@ -95,7 +99,7 @@ def build_override(
     values: dict[str, Any] = {
         "text": _text(body, "text"),
         "reason": _text(body, "reason"),
-        "expires": _instant(body, "expires", tz),
+        "expires": None if body.get("expires") == NO_EXPIRY else _instant(body, "expires", tz),
         "until": _instant(body, "until", tz),
     }
     if values["expires"] is not None and values["expires"] <= now:
@@ -111,6 +115,8 @@ def build_override(
         if priority not in PRIORITIES:
             raise OverrideError("priority", "must be normal or urgent")
         values["priority"] = priority
+        if values["expires"] is None and body.get("expires") != NO_EXPIRY:
+            values["expires"] = default_expiry(rooms, programmes, existing, max(now, effective))
     else:
         _kind_fields(kind, body, rooms, programmes, values)
         to_room = values.get("to_room")
@@ -145,6 +151,35 @@ def build_override(
         reason=values["reason"],
         shift_rest=bool(values.get("shift_rest")),
     )
+
+
+def default_expiry(
+    rooms: Sequence[str],
+    programmes: Mapping[str, Programme],
+    existing: Sequence[Override],
+    at: datetime,
+) -> datetime:
+    """When an announcement shown from ``at`` without an expiry of its own stops being shown:
+    the end of the meeting day in its rooms.  That is the end of the last meeting held in them
+    on ``at``'s day at the venue (as planned at ``at``: a meeting extended or running late ends
+    later; a cancelled one or one moved away does not count, one moved here does), if one ends
+    after ``at``; otherwise (the evening, or a day without meetings) the end of the venue's day,
+    its next midnight, daylight-saving changes included.  For several rooms, the latest end of
+    their meetings: no room loses the announcement before its meetings are over, and a room
+    with none left that day does not keep it up all evening in the others."""
+    held: list[datetime] = []
+    midnights: list[datetime] = []
+    for room in rooms:
+        tz = programmes[room].tz
+        day = venue_time(at, tz).date()
+        plan = plan_room(room, programmes, existing, at)
+        held += [p.end for p in plan.on(day) if p.takes_place and p.end > at]
+        # The next midnight at the venue, as an instant: a wall time read with the offset in
+        # force before it (``fold=0``), so a midnight that a daylight-saving change skips
+        # is the instant of the change, when the next day begins.
+        midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+        midnights.append(venue_time(midnight.astimezone(UTC), tz))
+    return venue_time(max(held or midnights), programmes[rooms[0]].tz)
 
 
 def _rooms(

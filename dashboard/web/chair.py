@@ -8,7 +8,9 @@ as a header (``hx-headers`` on <body>); without JavaScript the same forms carry 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +19,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain.overrides import OverrideError, OverrideKind, for_room, standing
+from ..domain.overrides import (
+    SLOT_KINDS,
+    Override,
+    OverrideError,
+    OverrideKind,
+    cleared_ids,
+    for_room,
+    standing,
+)
+from ..domain.plan import RoomPlan, plan_room
+from ..domain.programme import venue_time
+from ..domain.requests import NO_EXPIRY, default_expiry
 from ..domain.timeline import screen_state
 from ..live.render import RoomView
 from ..live.screens import ScreenRegistry
@@ -40,6 +53,24 @@ FORM_FIELDS = (
     *("room", "kind", "minutes", "until", "to_room", "text", "priority", "expires"),
     *("reason", "slot"),
 )
+# A display is marked down after this long without a heartbeat (it sends one every 15 s).
+SILENT_AFTER = timedelta(seconds=45)
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """When an override stops being shown, as the console words it."""
+
+    at: datetime | None  # None: until it is undone
+    today: bool = False  # on the venue's day of now
+    midnight: bool = False  # the venue's next midnight: the end of today
+
+    @classmethod
+    def of(cls, at: datetime | None, today: date) -> Expiry:
+        if at is None:
+            return cls(None)
+        midnight = at.date() == today + timedelta(days=1) and (at.hour, at.minute) == (0, 0)
+        return cls(at, today=at.date() == today, midnight=midnight)
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -71,6 +102,7 @@ async def console(request: Request) -> Response:
         rooms=service.site.rooms,
         may_publish=may_publish(actor),
         targets=revisions_of(request).targets(),
+        expiry=_default_expiry(request, views[0].room.id if views else None),
     )
 
 
@@ -131,7 +163,40 @@ def form_body(form: FormData) -> dict[str, Any]:
         body["minutes"] = int(body["minutes"]) if body["minutes"].isdigit() else body["minutes"]
     if form.get("shift_rest"):
         body["shift_rest"] = True
+    if form.get("keep"):  # "Keep until undone": a standing notice, whatever "expires" says
+        body["expires"] = NO_EXPIRY
     return body
+
+
+def _today(request: Request, room_id: str) -> tuple[datetime, date]:
+    """Now, and the venue's date now, at the room's venue."""
+    service = live(request)
+    now = venue_time(service.clock.now(), service.site.programmes[room_id].tz)
+    return now, now.date()
+
+
+def _default_expiry(request: Request, room: str | None) -> Expiry | None:
+    """What an announcement sent now to ``room`` ("all": every room) would expire at."""
+    service = live(request)
+    programmes = service.site.programmes
+    rooms = list(programmes) if room == "all" else [room] if room in programmes else []
+    if not rooms:
+        return None
+    now, today = _today(request, rooms[0])
+    return Expiry.of(default_expiry(rooms, programmes, service.overrides, now), today)
+
+
+async def expiry_hint(request: Request) -> Response:
+    """The hint by the console's "Expires at" field: the default for the room chosen (the
+    form asks again when the room changes, and every minute)."""
+    actor = await require_actor(request, changes_state=False)
+    check_staff(actor)
+    room = request.query_params.get("room", "")
+    if room != "all" and room not in rooms_of(request, actor):
+        room = ""
+    return _render(
+        request, "partials/_console_expiry.html", expiry=_default_expiry(request, room or None)
+    )
 
 
 async def preview(request: Request) -> Response:
@@ -156,7 +221,22 @@ async def preview(request: Request) -> Response:
         slot_id = draft.slot_in(room_id)
         if slot_id is not None:
             chosen[room_id] = next((p for p in state.slots if p.id == slot_id), None)
-    return _render(request, "partials/_console_preview.html", views=views, chosen=chosen)
+    return _render(
+        request,
+        "partials/_console_preview.html",
+        views=views,
+        chosen=chosen,
+        expiry=_expiry_of(request, draft),
+    )
+
+
+def _expiry_of(request: Request, override: Override) -> Expiry | None:
+    """When ``override`` stops being shown, if that is worth saying: an announcement's
+    expiry (or that it stays until undone), any other kind's only if it was given one (the
+    others end with their meeting)."""
+    if override.kind is not OverrideKind.ANNOUNCE and override.expires is None:
+        return None
+    return Expiry.of(override.expires, _today(request, override.rooms[0])[1])
 
 
 async def send(request: Request) -> Response:
@@ -176,7 +256,7 @@ async def undo(request: Request) -> Response:
     if found is None:
         raise HTTPException(404, "no such override")
     body = {"kind": "clear", "target": target, "rooms": list(found.rooms)}
-    return await _submit(request, actor, body, f"undo-{target}")
+    return await _submit(request, actor, body, f"undo-{target}", undone=found)
 
 
 async def _submit(
@@ -190,12 +270,14 @@ async def _submit(
         receipt = await desk_of(request).submit(body, actor.name, actor.allowed_rooms, key)
     except OverrideError as exc:
         return _render(request, "partials/_console_message.html", ok=False, message=str(exc))
+    context.setdefault("undone", None)
     return _render(
         request,
         "partials/_console_message.html",
         ok=True,
         message=None,
         override=receipt.override,
+        expiry=_expiry_of(request, receipt.override),
         **context,
     )
 
@@ -212,20 +294,60 @@ async def history(request: Request) -> Response:
         raise HTTPException(403, "you may not see this room")
     now = service.clock.now()
     logged = await logged_overrides(request, room_id)
+    standing_ids = {o.id for o in standing(for_room(service.overrides, room_id), now)}
+    cleared = cleared_ids(logged, now)
+    plans: dict[str, RoomPlan | None] = {}
+
+    def plan(room: str) -> RoomPlan | None:
+        if room not in plans:
+            programmes = service.site.programmes
+            known = room in programmes
+            plans[room] = plan_room(room, programmes, service.overrides, now) if known else None
+        return plans[room]
+
     return _render(
         request,
         "chair_history.html",
         room=service.site.room(room_id),
         overrides=list(reversed(logged)),
-        in_force={o.id for o in standing(for_room(service.overrides, room_id), now)},
+        states={o.id: history_state(o, cleared, standing_ids, now, plan) for o in logged},
+        targets={o.id: o for o in logged},
         rooms=[service.site.room(r) for r in rooms_of(request, actor)],
         tz=service.site.programmes[room_id].tz,
         csrf=actor.session.csrf if actor.session else "",
     )
 
 
+def history_state(
+    o: Override,
+    cleared: Collection[str | None],
+    standing_ids: Collection[str],
+    now: datetime,
+    plan: Callable[[str], RoomPlan | None],
+) -> str:
+    """What the history says of an override now: "undo" (the row of an undo), "undone",
+    "expired", "over" (the meetings it acted on are over), "to_come" (takes effect later) or
+    "in_force".  ``cleared``: the ids undone by now; ``standing_ids``: those the live state
+    keeps (``standing``); ``plan(room)``: the room's plan as it stands (None: no such room)."""
+    if o.kind is OverrideKind.CLEAR:
+        return "undo"
+    if o.id in cleared:
+        return "undone"
+    if o.expires is not None and o.expires <= now:
+        return "expired"
+    if o.kind in SLOT_KINDS and o.slots:
+        plans = [(plan(room), slot) for room, slot in o.slots]
+        found = [p.find(slot) for p, slot in plans if p is not None]
+        if found and all(f is not None and f.end <= now for f in found):
+            return "over"
+    if o.id not in standing_ids:  # forgotten by the live state: it can shape no screen now
+        return "over"
+    return "to_come" if o.effective > now else "in_force"
+
+
 async def screens(request: Request) -> Response:
-    """The displays and when each was last heard from (the console polls this fragment)."""
+    """The displays and when each was last heard from (the console polls this fragment), on
+    the server's clock (``--at``/``--speed`` included), as the screens' times are stamped."""
     actor = await require_actor(request, changes_state=False)
     check_staff(actor)
     allowed = actor.allowed_rooms
@@ -238,6 +360,9 @@ async def screens(request: Request) -> Response:
         "partials/_console_screens.html",
         screens=listed,
         tz=tz,
-        now=datetime.now(UTC),
+        now=service.clock.now(),
+        # Heartbeats come every 15 real seconds: on a clock running N times faster, N times
+        # as many of its seconds.
+        silent_after=SILENT_AFTER * service.clock.speed,
         names={r.id: r.name for r in service.site.rooms},
     )

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
@@ -77,7 +76,7 @@ async def _read(websocket: WebSocket, screen: Screen | None = None) -> None:
         if message["type"] == "websocket.disconnect":
             return
         if screen is not None:
-            screen.last_seen = datetime.now(UTC)
+            screen.last_seen = live(websocket).clock.now()  # the server's clock, as shown
         size = len(message.get("text") or "") + len(message.get("bytes") or b"")
         if size > MAX_WS_MESSAGE:
             await websocket.close(code=CLOSE_TOO_BIG, reason="message too large")
@@ -154,11 +153,12 @@ async def display_socket(websocket: WebSocket) -> None:
     screens: ScreenRegistry = websocket.app.state.screens
     address = websocket.client.host if websocket.client else "unknown"
     name = screen_name(websocket.query_params.get("screen"), address)
-    screen = screens.connect(room_id, name, address, datetime.now(UTC))
+    clock = live(websocket).clock
+    screen = screens.connect(room_id, name, address, clock.now())
     try:
         await serve_channels(websocket, [display_channel(room_id)], screen=screen)
     finally:
-        screens.disconnect(screen, datetime.now(UTC))
+        screens.disconnect(screen, clock.now())
 
 
 async def room_socket(websocket: WebSocket) -> None:

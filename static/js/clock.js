@@ -66,39 +66,43 @@
   var lang = body.dataset.lang || "en";
   var timeZone = body.dataset.timezone || undefined;
   var english = lang.split("-")[0] === "en";
-  function timeFormat(seconds) {
-    return new Intl.DateTimeFormat(english ? "en-US" : lang, {
-      timeZone: timeZone, hour: "numeric", minute: "2-digit", second: seconds ? "2-digit" : undefined,
-      hour12: english ? true : undefined,
-    });
-  }
-  var withSeconds = timeFormat(true);
-  var withoutSeconds = timeFormat(false);
-  var dateFormat = new Intl.DateTimeFormat(english ? "en-GB" : lang, {
-    timeZone: timeZone, weekday: "long", day: "numeric", month: "long",
-  });
+  // One time style per language, everywhere (dashboard/i18n.py writes the server's side):
+  // English in the UN's style, as the programme prints it ("10 a.m.", "3.15 p.m."), made from
+  // a 12-hour clock's parts; any other language its locale's short time ("15:15", "3:15 م"),
+  // which is what Babel's "short" gives on the server.  No seconds, on the clock either.
+  var timeFormat = english
+    ? new Intl.DateTimeFormat("en-US", {
+      timeZone: timeZone, hour: "numeric", minute: "2-digit", hour12: true,
+    })
+    : new Intl.DateTimeFormat(lang, { timeZone: timeZone, timeStyle: "short" });
+  // The day as the server writes it (dashboard/i18n.py Formatter.day): "Wednesday 13
+  // December"; in other languages the locale's full date ("2023年12月13日星期三").
+  var dateFormat = english
+    ? new Intl.DateTimeFormat("en-GB", {
+      timeZone: timeZone, weekday: "long", day: "numeric", month: "long",
+    })
+    : new Intl.DateTimeFormat(lang, { timeZone: timeZone, dateStyle: "full" });
 
   // A time of day at the venue, in the page's language: the one formatter of every time the
-  // scripts show (the clock, with seconds; "Offline since …", without).  English in the UN's
-  // style, as the programme prints it (dashboard/i18n.py): "10.42 a.m.", "3 p.m."; the
-  // clock keeps colons for its seconds: "10:42:05 a.m.".
-  function timeText(ms, seconds) {
+  // scripts show (the display's clock, "Offline since …").
+  function timeText(ms) {
     var date = new Date(ms);
-    var format = seconds ? withSeconds : withoutSeconds;
-    if (!english) return format.format(date);
+    if (!english) return timeFormat.format(date);
     var parts = {};
-    format.formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
+    timeFormat.formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
     var period = (parts.dayPeriod || "").toUpperCase() === "AM" ? "a.m." : "p.m.";
-    if (seconds) return parts.hour + ":" + parts.minute + ":" + parts.second + " " + period;
     return (parts.minute === "00" ? parts.hour : parts.hour + "." + parts.minute) + " " + period;
   }
+
+  // The display's clock: the same words as every other time ("3.15 p.m.", "15:15").
+  var clockText = timeText;
 
   function tick() {
     if (!ready()) return; // only the device's clock so far: show nothing rather than its time
     var t = now();
     var date = new Date(t);
     document.querySelectorAll("[data-clock=time]").forEach(function (el) {
-      var text = timeText(t, true);
+      var text = clockText(t);
       if (el.textContent !== text) el.textContent = text;
     });
     document.querySelectorAll("[data-clock=date]").forEach(function (el) {
@@ -116,7 +120,9 @@
   function ready() { return known || tried; }
   function start() { tried = true; tick(); }
 
-  window.dashboardClock = { now: now, measure: measure, ready: ready, timeText: timeText };
+  window.dashboardClock = {
+    now: now, measure: measure, ready: ready, timeText: timeText, clockText: clockText,
+  };
   // New content (a frame, a flip) comes with its progress bars at 0: set them before it is
   // painted, not at the next tick.
   document.addEventListener("dashboard:frame", tick);

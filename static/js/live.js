@@ -118,7 +118,7 @@
     var mark = connectionMark();
     if (!mark || state.offlineSince === null) return;
     // In the page's language, as the clock shows times (static/js/clock.js).
-    var time = window.dashboardClock ? window.dashboardClock.timeText(state.offlineSince.venue, false) : "";
+    var time = window.dashboardClock ? window.dashboardClock.timeText(state.offlineSince.venue) : "";
     var text = mark.dataset.offlineSince.replace("{time}", time);
     if (Date.now() - state.offlineSince.real > T.unconfirmedAfter) {
       text += " · " + mark.dataset.unconfirmed;

@@ -104,7 +104,7 @@ def test_running_late_reaches_the_display_and_undo_takes_it_back(
     expect(late).to_have_count(0, timeout=1000)
     expect(display.page.locator("#display-now .next .when")).to_contain_text("10 a.m.–1 p.m.")
     expect(page.locator("#console-cr4 .empty")).to_be_visible()
-    expect(page.locator("#console-message .ok")).to_be_visible()
+    expect(page.locator("#console-message .ok")).to_have_text("Undone: Running 15 minutes late")
 
     display.assert_clean()
     console.assert_clean()

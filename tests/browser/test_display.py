@@ -68,10 +68,8 @@ def test_display_turns_to_the_afternoon_session_live(
     expect(page.locator(f'#display-now .current[data-slot="{AFTERNOON}"]')).to_be_visible(
         timeout=10_000
     )
-    # The server's clock, not the device's (which says 2026); checked first, while it is 3:00:0x.
-    expect(page.locator("[data-clock=time]")).to_have_text(
-        re.compile(r"^3:00:0\d p\.m\.$"), timeout=2_000
-    )
+    # The server's clock, not the device's (which says 2026); checked first, before 3.01.
+    expect(page.locator("[data-clock=time]")).to_have_text(re.compile(r"^3 p\.m\.$"), timeout=2_000)
     expect(page.locator("[data-clock=date]")).to_have_text("Wednesday 13 December")
     expect(now.locator(".status")).to_have_text("In session")
     expect(now.locator(".status")).to_have_attribute("data-status", "in_session")
@@ -123,7 +121,7 @@ def test_display_never_shows_the_device_clock(
     page.wait_for_timeout(800)
     assert held, "the page did not ask the server for the time"
     assert page.locator("[data-clock=date]").inner_text() == "Wednesday 13 December"
-    assert re.fullmatch(r"(11:0\d:\d\d a\.m\.)?", page.locator("[data-clock=time]").inner_text())
+    assert re.fullmatch(r"(11(\.0\d)? a\.m\.)?", page.locator("[data-clock=time]").inner_text())
     # By the device's clock (2026) every state of the day is past; the screen must not jump
     # to the end of the day.
     assert page.locator("#display-now .status").inner_text() == "In session"
@@ -133,7 +131,7 @@ def test_display_never_shows_the_device_clock(
     for route in held:
         route.continue_()
     expect(page.locator("html")).to_have_attribute("data-clock-synced", "true")
-    expect(page.locator("[data-clock=time]")).to_have_text(re.compile(r"^11:0\d:\d\d a\.m\.$"))
+    expect(page.locator("[data-clock=time]")).to_have_text(re.compile(r"^11(\.0\d)? a\.m\.$"))
     expect(page.locator("[data-clock=date]")).to_have_text("Wednesday 13 December")
     expect(page.locator("#display-now .status")).to_have_text("In session")
     watched.assert_clean()

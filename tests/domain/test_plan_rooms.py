@@ -128,7 +128,7 @@ def test_announcement_to_all_rooms_keeps_order() -> None:
         "Room change",
     ]
     assert desk.screen(ny(13, 9, 10), "cr1").banners[1].priority == "normal"
-    assert second.expires is None
+    assert second.expires == ny(13, 9, 30)  # by default, cr1's last meeting that day ends then
 
 
 # --- clear -------------------------------------------------------------------------------------
