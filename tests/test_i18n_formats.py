@@ -5,6 +5,7 @@ with the locale's own words, and one time style per language (English in the UN'
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,9 @@ def test_a_meeting_on_another_day_reads_in_the_locale_s_order() -> None:
         language: Renderer(language).env.from_string(template).render(s=state)
         for language in UN_LANGUAGES
     }
+    # The range is one unbreakable span (a line never cuts "10 a.m.–1 p.m."); the words around.
+    assert all('<span class="times">' in w for w in written.values())
+    written = {language: re.sub(r"<[^>]+>", "", w) for language, w in written.items()}
     assert written["en"] == "Thursday 14 December, 10 a.m.–1 p.m."
     assert written["zh"] == "2023年12月14日星期四 10:00–13:00"
     assert written["ar"] == "الخميس، 14 ديسمبر 2023، 10:00 ص–1:00 م"
