@@ -7,6 +7,7 @@ as a header (``hx-headers`` on <body>); without JavaScript the same forms carry 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..domain.overrides import OverrideError, OverrideKind, for_room, standing
+from ..domain.requests import ANY_KIND_FIELDS, FIELDS, KIND_FIELDS
 from ..domain.timeline import screen_state
+from ..live.desk import AlreadySent
 from ..live.render import RoomView
 from ..live.screens import ScreenRegistry
 from .auth import (
@@ -31,7 +34,7 @@ from .auth import (
     session_actor,
     store_of,
 )
-from .overrides_api import check_staff, desk_of, logged_overrides
+from .overrides_api import check_staff, desk_of, key_scope, logged_overrides
 from .revisions import may_publish, revisions_of
 from .views import live
 from .ws import StaffSockets
@@ -40,6 +43,7 @@ FORM_FIELDS = (
     *("room", "kind", "minutes", "until", "to_room", "text", "priority", "expires"),
     *("reason", "slot"),
 )
+_MINUTES = re.compile(r"[0-9]{1,9}")
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -121,15 +125,22 @@ async def close_staff_sockets(request: Request, session_hash: str) -> None:
 
 
 def form_body(form: FormData) -> dict[str, Any]:
-    """The console's form as an API body: empty fields omitted, numbers as numbers."""
+    """The console's form as an API body, which then goes through the same rules: the fields of
+    the kind chosen (the one form holds every kind's fields: a meeting picked, then
+    "Announcement" chosen, is not an announcement about that meeting), empty ones omitted,
+    minutes as a number when they are one."""
+    try:
+        wanted = ANY_KIND_FIELDS | KIND_FIELDS[OverrideKind(str(form.get("kind", "")).strip())]
+    except ValueError:
+        wanted = FIELDS  # refused for its kind, whatever else it says
     body: dict[str, Any] = {}
     for key in FORM_FIELDS:
         value = str(form.get(key, "")).strip()
-        if value:
+        if value and key in wanted:
             body[key] = value
-    if "minutes" in body:
-        body["minutes"] = int(body["minutes"]) if body["minutes"].isdigit() else body["minutes"]
-    if form.get("shift_rest"):
+    if "minutes" in body and _MINUTES.fullmatch(body["minutes"]):
+        body["minutes"] = int(body["minutes"])
+    if form.get("shift_rest") and "shift_rest" in wanted:
         body["shift_rest"] = True
     return body
 
@@ -187,7 +198,19 @@ async def _submit(
     **context: Any,
 ) -> Response:
     try:
-        receipt = await desk_of(request).submit(body, actor.name, actor.allowed_rooms, key)
+        receipt = await desk_of(request).submit(
+            body, actor.name, actor.allowed_rooms, key, key_scope(actor)
+        )
+    except AlreadySent as exc:
+        # The form was sent before (its answer lost, say) and changed since: say so, and give
+        # the form a new key, so that sending again sends it as it is now.
+        return _render(
+            request,
+            "partials/_console_message.html",
+            ok=False,
+            already_sent=exc.earlier,
+            **context,
+        )
     except OverrideError as exc:
         return _render(request, "partials/_console_message.html", ok=False, message=str(exc))
     return _render(
