@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -44,6 +44,8 @@ FORM_FIELDS = (
     *("reason", "slot"),
 )
 _MINUTES = re.compile(r"[0-9]{1,9}")
+SCREENS_LISTED = 50  # rows of the console's list of displays
+SCREEN_SILENT = timedelta(seconds=45)  # not heard from for this long: shown as down
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -248,19 +250,32 @@ async def history(request: Request) -> Response:
 
 
 async def screens(request: Request) -> Response:
-    """The displays and when each was last heard from (the console polls this fragment)."""
+    """The displays and when each was last heard from (the console polls this fragment): how
+    many are connected and down, then those that need attention first (known screens that went
+    down or silent), at most ``SCREENS_LISTED`` of them, so the fragment stays small whatever
+    connects."""
     actor = await require_actor(request, changes_state=False)
     check_staff(actor)
     allowed = actor.allowed_rooms
     registry: ScreenRegistry = request.app.state.screens
-    listed = [s for s in registry.screens() if allowed is None or s.room in allowed]
+    now = datetime.now(UTC)
+    rows = [
+        (s, s.connected and now - s.last_seen <= SCREEN_SILENT)
+        for s in registry.screens()
+        if allowed is None or s.room in allowed
+    ]
+    # Known screens that are down, then newcomers that are down, then those connected.
+    rows.sort(key=lambda row: (row[1], not row[0].known))
     service = live(request)
     tz = service.site.programmes[service.site.rooms[0].id].tz
+    up = sum(connected for _, connected in rows)
     return _render(
         request,
         "partials/_console_screens.html",
-        screens=listed,
+        rows=rows[:SCREENS_LISTED],
+        more=max(0, len(rows) - SCREENS_LISTED),
+        up=up,
+        down=len(rows) - up,
         tz=tz,
-        now=datetime.now(UTC),
         names={r.id: r.name for r in service.site.rooms},
     )

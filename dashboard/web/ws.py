@@ -119,7 +119,8 @@ async def _read(websocket: WebSocket, screen: Screen | None = None) -> None:
             await websocket.close(code=CLOSE_TOO_BIG, reason="message too large")
             return
         if screen is not None:
-            screen.last_seen = datetime.now(UTC)
+            registry: ScreenRegistry = websocket.app.state.screens
+            registry.heard(screen, datetime.now(UTC))
 
 
 async def refuse_unless_allowed(websocket: WebSocket) -> bool:

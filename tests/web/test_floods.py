@@ -2,20 +2,26 @@
 
 - A client sending messages far faster than a page's heartbeat is closed with 1008; a page
   sending its heartbeats is not.
+- A flood of made-up ``?screen=`` names does not push the real screens that went down out of
+  the registry, and the console's list of displays stays small: counts, the screens that need
+  attention first, at most a page of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import Server
+from tests._staff import accounts, login
+from tests.conftest import Server, make_config
 
 StartServer = Callable[..., Server]
 AT = "2023-12-13T11:00:00"
@@ -70,3 +76,47 @@ async def test_a_page_sending_its_heartbeats_is_not_closed(start_server: StartSe
         pong = await ws.ping()
         await asyncio.wait_for(pong, 5)
         assert ws.close_code is None
+
+
+SCREEN_ROW = re.compile(r'<tr data-screen="([^"]*)" data-connected="(yes|no)">')
+
+
+async def test_a_flood_of_screen_names_keeps_the_real_screens_and_a_small_list(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    """Issue 12: 10,300 made-up names registered in 14 s; the console's list grew to 2.2 MB
+    every 10 s, and the real screens that had gone down were dropped to make room."""
+    data = tmp_path / "data"
+    accounts(data, users=(("sam", "secretariat", None),))
+    config = make_config(tmp_path / "cfg", files={"settings.toml": FAST_LIVE})
+    server = start_server(at=AT, config=config, data=data)
+    # Two real screens: connected, heard from with a heartbeat, then gone down.
+    for name in ("lobby-left", "lobby-right"):
+        async with connect(f"{server.ws_url}/ws/display/cr4?screen={name}") as ws:
+            await first_frame(ws)
+            await asyncio.sleep(0.7)
+            await ws.send("hb")
+            await asyncio.sleep(0.2)  # heard before it goes
+
+    fakes = 1_000
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(fakes):
+        queue.put_nowait(n)
+
+    async def worker() -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            async with connect(f"{server.ws_url}/ws/display/cr4?screen=fake-{n}") as ws:
+                await first_frame(ws)
+
+    await asyncio.gather(*(worker() for _ in range(20)))
+
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        login(client, "sam")
+        page = client.get("/chair/screens")
+    assert page.status_code == 200
+    rows = SCREEN_ROW.findall(page.text)
+    # The real screens are still known, listed first (down), and the fakes hardly listed.
+    assert rows[:2] == [("lobby-left", "no"), ("lobby-right", "no")], rows[:5]
+    assert len(rows) <= 2 + 8 + 1, [name for name, _ in rows]
+    assert len(page.text) < 20_000, len(page.text)
