@@ -1,7 +1,8 @@
 """The ``dashboard`` command line.
 
 Every command exits 0 on success; on bad input it prints one line to stderr (file, line,
-problem) and exits 1; on bad usage, 2.  Never a traceback.
+problem; or the account's name and what is wrong with it) and exits 1; on bad usage, 2.  Never a
+traceback.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ DATA_HELP = (
 
 class UsageError(Exception):
     """Bad arguments: exit status 2."""
+
+
+class BadInput(Exception):
+    """An account the store refuses (its name, password, rooms, or one that exists): exit 1."""
 
 
 class AuditFailed(Exception):
@@ -128,7 +133,18 @@ def _rooms_arg(text: str | None) -> tuple[str, ...]:
     return tuple(r.strip() for r in (text or "").split(",") if r.strip())
 
 
+def _check_name(name: str, what: str) -> None:
+    """Before a password is asked for: a name the store would refuse is refused first."""
+    from .store.records import check_name
+
+    try:
+        check_name(name, what)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
 def cmd_user_add(args: argparse.Namespace) -> None:
+    _check_name(args.name, "user")
     if sys.stdin.isatty():
         password = getpass.getpass(f"Password for {args.name}: ")
         if getpass.getpass("Again: ") != password:
@@ -139,18 +155,19 @@ def cmd_user_add(args: argparse.Namespace) -> None:
     try:
         user = store.add_user(args.name, args.role, password, _rooms_arg(args.rooms))
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise BadInput(str(exc)) from None
     finally:
         store.close()
     print(f"added {user.name} ({user.role})", file=sys.stderr)
 
 
 def cmd_token_create(args: argparse.Namespace) -> None:
+    _check_name(args.name, "token")
     store = _store(args)
     try:
         secret = store.create_token(args.name, args.role, _rooms_arg(args.rooms))
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise BadInput(str(exc)) from None
     finally:
         store.close()
     print(secret)
@@ -296,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except ProgrammeError as exc:
+    except (ProgrammeError, BadInput) as exc:
         print(f"dashboard: {exc}", file=sys.stderr)
         return 1
     except UsageError as exc:

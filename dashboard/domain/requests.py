@@ -2,7 +2,16 @@
 ``Override``, or refuse it with the field and the problem.  Pure: the caller passes ``now``, the
 programmes, the overrides already made and the rooms the sender may act on.
 
-The console and the API both call ``build_override``: one set of rules.
+The console and the API both call ``build_override``: one set of rules.  A request is read in two
+steps, and every refusal is an ``OverrideError`` naming the field (400 unless said otherwise):
+
+1. its shape (``OverrideRequest``): the known fields only, each of its type, read from the JSON
+   bytes (``decode_request``) or from a mapping such as the console's form (``parse_request``);
+   strings must be text (no lone surrogates);
+2. its meaning (``build_override``): the fields the kind takes and no other, exactly one of
+   ``room`` and ``rooms``, numbers and instants within range (instants within the programmes'
+   dates, give or take a year), and the rules against the programme, the clock and the
+   overrides already made.
 
 Which meeting an override acts on, when the request names no ``slot`` (``default_slot``):
 
@@ -21,10 +30,13 @@ An announcement sent without ``expires`` is shown until the end of the room's me
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+import msgspec
 
 from .overrides import (
     PRIORITIES,
@@ -40,27 +52,16 @@ from .overrides import (
 from .plan import FAMILIES, Planned, RoomPlan, plan_room
 from .programme import Programme, local_instant, venue_time
 
-FIELDS = {
-    "room",
-    "rooms",
-    "kind",
-    "minutes",
-    "until",
-    "to_room",
-    "text",
-    "priority",
-    "expires",
-    "target",
-    "reason",
-    "effective",
-    "slot",
-    "shift_rest",
-}
 MAX_TEXT = 500
+MAX_ID = 100  # room, slot and override ids: far longer than any real one
+MAX_INSTANT = 40  # characters of an ISO 8601 time, offset and fraction included
 MAX_LATE_MINUTES = 240
+MAX_ANNOUNCEMENTS = 20  # standing announcements per room: each is on every page of the room
+DATE_SLACK = timedelta(days=366)  # instants within the programmes' dates, give or take a year
 LATE_GRACE = timedelta(minutes=30)
 NO_EXPIRY = "never"  # "expires": "never": shown until undone (a standing notice)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Kinds that act on the slot under way; the others may also act on the next one.
 _NEEDS_CURRENT = {
     OverrideKind.EXTEND,
@@ -71,8 +72,140 @@ _NEEDS_CURRENT = {
 }
 
 
+# Why a library for the shape, and which: every 500 that issue 12 found came from reading the
+# JSON by hand (json.loads recursing 30,000 levels deep, a 5,001-digit integer converted from
+# text, a lone surrogate accepted and failing later in the hash) or from a type never checked
+# ("shift_rest": "yes").  msgspec decodes the bytes straight into this declared shape, in one
+# pass in C: nesting goes no deeper than the shape (a list where a string belongs is refused at
+# its first byte), unknown fields, wrong types, NaN, invalid UTF-8 and lone surrogates are
+# refused by the decoder, and the console's form is checked against the same shape
+# (``msgspec.convert``).  It is small (one extension module, no dependencies), typed for mypy,
+# and maintained; pydantic would do the same here with several packages more.  What no schema
+# can say (the fields each kind takes, ranges that depend on the programme, the clock and the
+# overrides already made) stays below, by hand, with messages written for the people who read
+# them.
+class OverrideRequest(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, frozen=True):
+    """What a sender may say.  ``None`` (or a JSON null) is "not given"."""
+
+    kind: str | None = None
+    room: str | None = None
+    rooms: str | list[str] | None = None  # "all", or room ids
+    slot: str | None = None
+    minutes: int | None = None
+    shift_rest: bool | None = None
+    until: str | None = None
+    to_room: str | None = None
+    text: str | None = None
+    priority: str | None = None
+    expires: str | None = None
+    target: str | None = None
+    reason: str | None = None
+    effective: str | None = None
+
+    def given(self) -> list[str]:
+        """The fields given, in declaration order."""
+        return [f for f in self.__struct_fields__ if getattr(self, f) is not None]
+
+
+FIELDS = frozenset(OverrideRequest.__struct_fields__)
+# The fields each kind takes, besides kind, room/rooms, reason and effective.  A field that the
+# kind does not take is refused, never silently dropped: the sender meant something by it.
+_SLOT_FIELDS = frozenset({"slot", "expires"})
+KIND_FIELDS: Mapping[OverrideKind, frozenset[str]] = {
+    OverrideKind.LATE: _SLOT_FIELDS | {"minutes", "shift_rest"},
+    OverrideKind.EXTEND: _SLOT_FIELDS | {"until"},
+    OverrideKind.END: _SLOT_FIELDS,
+    OverrideKind.SUSPEND: _SLOT_FIELDS | {"until"},
+    OverrideKind.RESUME: _SLOT_FIELDS,
+    OverrideKind.CANCEL: _SLOT_FIELDS | {"text"},
+    OverrideKind.MOVE: _SLOT_FIELDS | {"to_room"},
+    OverrideKind.CLOSED: _SLOT_FIELDS,
+    OverrideKind.POINTER: _SLOT_FIELDS | {"text"},
+    OverrideKind.ANNOUNCE: frozenset({"text", "priority", "expires"}),
+    OverrideKind.CLEAR: frozenset({"target"}),
+}
+ANY_KIND_FIELDS = frozenset({"kind", "room", "rooms", "reason", "effective"})
+_ROOMS = 'give "room" (a room id or "all") or "rooms" (a list of room ids, or "all")'
+# What each field should have been, for a value of the wrong type.
+_EXPECTED = {
+    "kind": f"must be one of {', '.join(OverrideKind)}",
+    "room": _ROOMS,
+    "rooms": _ROOMS,
+    "slot": "expected a slot id (a string)",
+    "minutes": "expected a whole number of minutes",
+    "shift_rest": "expected true or false",
+    "until": "expected an ISO 8601 time",
+    "to_room": "give the room the meeting moves to",
+    "text": "expected a string",
+    "priority": "must be normal or urgent",
+    "expires": 'expected an ISO 8601 time, or "never" (shown until undone)',
+    "target": "give the id of the override to clear",
+    "reason": "expected a string",
+    "effective": "expected an ISO 8601 time",
+}
+_AT_FIELD = re.compile(r"at `\$\.(\w+)")
+_UNKNOWN_FIELD = re.compile(r"unknown field `(.*)`", re.DOTALL)
+
+
+def decode_request(raw: bytes) -> OverrideRequest:
+    """The request in ``raw`` (the JSON body of ``POST /api/overrides``)."""
+    try:
+        request = msgspec.json.decode(raw, type=OverrideRequest)
+    except msgspec.ValidationError as exc:
+        raise _shape_error(str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise OverrideError("body", f"not valid JSON in UTF-8 ({exc})") from None
+    _check_strings(request)
+    return request
+
+
+def parse_request(body: OverrideRequest | Mapping[str, Any]) -> OverrideRequest:
+    """The request a mapping (the console's form, a test's dict) makes, checked as the JSON is."""
+    if isinstance(body, OverrideRequest):
+        request = body
+    elif not isinstance(body, Mapping):
+        raise OverrideError("body", "expected a JSON object")
+    else:
+        try:
+            request = msgspec.convert(dict(body), OverrideRequest, strict=True)
+        except msgspec.ValidationError as exc:
+            raise _shape_error(str(exc)) from None
+    _check_strings(request)
+    return request
+
+
+def request_fingerprint(request: OverrideRequest) -> str:
+    """A digest of what the request says, whatever the JSON's spacing and key order: an
+    idempotency key sent again with another fingerprint is another request (the IETF
+    Idempotency-Key draft's "fingerprint")."""
+    return hashlib.sha256(msgspec.json.encode(request)).hexdigest()
+
+
+def _shape_error(message: str) -> OverrideError:
+    if unknown := _UNKNOWN_FIELD.search(message):
+        return OverrideError(_shorten(unknown.group(1)), "unknown field")
+    if at := _AT_FIELD.search(message):
+        field = at.group(1)
+        if field == "minutes" and "out of range" in message:
+            return OverrideError(field, f"must be between 1 and {MAX_LATE_MINUTES}")
+        return OverrideError(field, _EXPECTED.get(field, message))
+    return OverrideError("body", "expected a JSON object")
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_strings(request: OverrideRequest) -> None:
+    for field in request.given():
+        value = getattr(request, field)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and _SURROGATE.search(item):
+                raise OverrideError(field, "is not valid text (a lone surrogate)")
+
+
 def build_override(
-    body: Mapping[str, Any],
+    body: OverrideRequest | Mapping[str, Any],
     *,
     id: str,
     author: str,
@@ -83,42 +216,45 @@ def build_override(
     existing: Sequence[Override],
 ) -> Override:
     """``allowed_rooms`` None means every room (the secretariat)."""
-    if not isinstance(body, Mapping):
-        raise OverrideError("body", "expected a JSON object")
-    unknown = sorted(set(body) - FIELDS)
-    if unknown:
-        raise OverrideError(unknown[0], "unknown field")
+    request = parse_request(body)
     try:
-        kind = OverrideKind(str(body.get("kind")))
+        kind = OverrideKind(request.kind or "")
     except ValueError:
-        raise OverrideError("kind", f"must be one of {', '.join(OverrideKind)}") from None
-    rooms = _rooms(body, programmes, allowed_rooms)
+        raise OverrideError("kind", _EXPECTED["kind"]) from None
+    for field in request.given():
+        if field not in ANY_KIND_FIELDS and field not in KIND_FIELDS[kind]:
+            raise OverrideError(field, f"not used by kind {kind.value!r}")
+    rooms = _rooms(request, programmes, allowed_rooms)
     tz = programmes[rooms[0]].tz
+    span = _span(programmes)
     now = venue_time(now, tz)
-    effective = _instant(body, "effective", tz) or now
+    effective = _instant(request.effective, "effective", tz, span) or now
     values: dict[str, Any] = {
-        "text": _text(body, "text"),
-        "reason": _text(body, "reason"),
-        "expires": None if body.get("expires") == NO_EXPIRY else _instant(body, "expires", tz),
-        "until": _instant(body, "until", tz),
+        "text": _text(request.text, "text"),
+        "reason": _text(request.reason, "reason"),
+        "until": _instant(request.until, "until", tz, span),
     }
-    if values["expires"] is not None and values["expires"] <= now:
+    # The one place an override's expiry is decided (a default for a kind would go here).
+    never = request.expires == NO_EXPIRY  # a standing notice, shown until undone
+    expires = None if never else _instant(request.expires, "expires", tz, span)
+    if expires is not None and expires <= now:
         raise OverrideError("expires", "is in the past")
-    if values["expires"] is not None and values["expires"] <= effective:
+    if expires is not None and expires <= effective:
         raise OverrideError("expires", "is before the override takes effect")
     if kind is OverrideKind.CLEAR:
-        values["target"] = _target(body, existing, now, allowed_rooms)
+        values["target"] = _target(request.target, existing, now, allowed_rooms)
     elif kind is OverrideKind.ANNOUNCE:
         if not values["text"]:
             raise OverrideError("text", "an announcement needs a text")
-        priority = body.get("priority", "normal")
+        priority = "normal" if request.priority is None else request.priority
         if priority not in PRIORITIES:
-            raise OverrideError("priority", "must be normal or urgent")
+            raise OverrideError("priority", _EXPECTED["priority"])
         values["priority"] = priority
-        if values["expires"] is None and body.get("expires") != NO_EXPIRY:
-            values["expires"] = default_expiry(rooms, programmes, existing, max(now, effective))
+        _room_for_announcement(rooms, existing, now, room_names)
+        if expires is None and not never:
+            expires = default_expiry(rooms, programmes, existing, max(now, effective))
     else:
-        _kind_fields(kind, body, rooms, programmes, values)
+        _kind_fields(kind, request, rooms, programmes, values)
         to_room = values.get("to_room")
         if to_room and allowed_rooms is not None and to_room not in allowed_rooms:
             raise NotAllowed("to_room", f"you may not act on room {values['to_room']!r}")
@@ -128,7 +264,9 @@ def build_override(
             sorted(  # as ``Override.from_data`` reads them back: a stored override is equal
                 (
                     room,
-                    _slot(kind, body, room, programmes, room_names, existing, effective, values).id,
+                    _slot(
+                        kind, request, room, programmes, room_names, existing, effective, values
+                    ).id,
                 )
                 for room in rooms
             )
@@ -146,7 +284,7 @@ def build_override(
         to_room=values.get("to_room"),
         text=values["text"],
         priority=values.get("priority", "normal"),
-        expires=values["expires"],
+        expires=expires,
         target=values.get("target"),
         reason=values["reason"],
         shift_rest=bool(values.get("shift_rest")),
@@ -183,18 +321,25 @@ def default_expiry(
 
 
 def _rooms(
-    body: Mapping[str, Any], programmes: Mapping[str, Programme], allowed: frozenset[str] | None
+    request: OverrideRequest,
+    programmes: Mapping[str, Programme],
+    allowed: frozenset[str] | None,
 ) -> tuple[str, ...]:
-    raw = body.get("rooms", body.get("room"))
+    if request.room is not None and request.rooms is not None:
+        raise OverrideError("rooms", 'give "room" or "rooms", not both')
+    raw = request.rooms if request.rooms is not None else request.room
+    field = "rooms" if request.rooms is not None else "room"
     if raw == "all":
         rooms = tuple(programmes)
     elif isinstance(raw, str) and raw:
         rooms = (raw,)
-    elif isinstance(raw, list) and raw and all(isinstance(r, str) for r in raw):
+    elif isinstance(raw, list) and raw and all(raw):
         rooms = tuple(dict.fromkeys(raw))
     else:
-        raise OverrideError("room", 'give "room", a list of "rooms", or "all"')
+        raise OverrideError(field, _ROOMS)
     for room in rooms:
+        if len(room) > MAX_ID:
+            raise OverrideError(field, f"a room id is at most {MAX_ID} characters")
         if room not in programmes:
             raise UnknownRoom("room", f"unknown room {room!r}")
         if allowed is not None and room not in allowed:
@@ -202,12 +347,9 @@ def _rooms(
     return rooms
 
 
-def _text(body: Mapping[str, Any], key: str) -> str:
-    value = body.get(key, "")
+def _text(value: str | None, key: str) -> str:
     if value is None:
         return ""
-    if not isinstance(value, str):
-        raise OverrideError(key, "expected a string")
     value = value.strip()
     if len(value) > MAX_TEXT:
         raise OverrideError(key, f"longer than {MAX_TEXT} characters")
@@ -216,16 +358,33 @@ def _text(body: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _instant(body: Mapping[str, Any], key: str, tz: Any) -> datetime | None:
-    value = body.get(key)
-    if value in (None, ""):
+def _span(programmes: Mapping[str, Programme]) -> tuple[date, date]:
+    """The dates an instant in a request may fall on: the programmes' dates, give or take
+    ``DATE_SLACK``, and never so near the calendar's ends that a UTC offset overflows it."""
+    first = min((p.start_date for p in programmes.values()), default=date.min)
+    last = max((p.end_date for p in programmes.values()), default=date.max)
+    edge = timedelta(days=2)
+    low = first - DATE_SLACK if first > date.min + DATE_SLACK + edge else date.min + edge
+    high = last + DATE_SLACK if last < date.max - DATE_SLACK - edge else date.max - edge
+    return low, high
+
+
+def _instant(value: str | None, key: str, tz: Any, span: tuple[date, date]) -> datetime | None:
+    if value is None or value == "":
         return None
-    if not isinstance(value, str):
-        raise OverrideError(key, "expected an ISO 8601 time")
+    if len(value) > MAX_INSTANT:
+        raise OverrideError(key, _EXPECTED[key])
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise OverrideError(key, f"{value!r} is not an ISO 8601 time") from None
+    low, high = span
+    # Checked on the date as written, before any conversion: a UTC offset moves it by less than
+    # a day, and the span keeps clear of the calendar's ends (year 1, year 9999).
+    if not low <= parsed.date() <= high:
+        raise OverrideError(
+            key, f"must fall between {low} and {high} (the programme's dates, give or take a year)"
+        )
     if parsed.tzinfo is None:  # a wall-clock time at the venue
         try:
             parsed = local_instant(parsed.date(), parsed.time(), tz)
@@ -235,14 +394,15 @@ def _instant(body: Mapping[str, Any], key: str, tz: Any) -> datetime | None:
 
 
 def _target(
-    body: Mapping[str, Any],
+    target: str | None,
     existing: Sequence[Override],
     now: datetime,
     allowed: frozenset[str] | None,
 ) -> str:
-    target = body.get("target")
-    if not isinstance(target, str) or not target:
-        raise OverrideError("target", "give the id of the override to clear")
+    if not target:
+        raise OverrideError("target", _EXPECTED["target"])
+    if len(target) > MAX_ID:
+        raise OverrideError("target", f"an override id is at most {MAX_ID} characters")
     found = next((o for o in existing if o.id == target), None)
     if found is None:
         raise OverrideError("target", f"no override {target!r}")
@@ -253,27 +413,47 @@ def _target(
     return target
 
 
+def _room_for_announcement(
+    rooms: tuple[str, ...],
+    existing: Sequence[Override],
+    now: datetime,
+    names: Mapping[str, str],
+) -> None:
+    """At most ``MAX_ANNOUNCEMENTS`` standing (in force, or to come) in any room: every one is on
+    every page and frame of the room."""
+    announcements = [o for o in standing(existing, now) if o.kind is OverrideKind.ANNOUNCE]
+    for room in rooms:
+        if sum(room in o.rooms for o in announcements) >= MAX_ANNOUNCEMENTS:
+            raise OverrideError(
+                "room",
+                f"{names.get(room, room)} already has {MAX_ANNOUNCEMENTS} announcements in force,"
+                " the most a room may have: clear one first",
+            )
+
+
 def _kind_fields(
     kind: OverrideKind,
-    body: Mapping[str, Any],
+    request: OverrideRequest,
     rooms: tuple[str, ...],
     programmes: Mapping[str, Programme],
     values: dict[str, Any],
 ) -> None:
     if kind is OverrideKind.LATE:
-        minutes = body.get("minutes")
-        if isinstance(minutes, bool) or not isinstance(minutes, int):
-            raise OverrideError("minutes", "expected a whole number of minutes")
+        minutes = request.minutes
+        if minutes is None:
+            raise OverrideError("minutes", _EXPECTED["minutes"])
         if not 1 <= minutes <= MAX_LATE_MINUTES:
             raise OverrideError("minutes", f"must be between 1 and {MAX_LATE_MINUTES}")
         values["minutes"] = minutes
-        values["shift_rest"] = body.get("shift_rest", False) is True
+        values["shift_rest"] = bool(request.shift_rest)
     elif kind is OverrideKind.EXTEND and values["until"] is None:
         raise OverrideError("until", "give the time the meeting now runs until")
     elif kind is OverrideKind.MOVE:
-        to_room = body.get("to_room")
-        if not isinstance(to_room, str) or not to_room:
-            raise OverrideError("to_room", "give the room the meeting moves to")
+        to_room = request.to_room
+        if not to_room:
+            raise OverrideError("to_room", _EXPECTED["to_room"])
+        if len(to_room) > MAX_ID:
+            raise OverrideError("to_room", f"a room id is at most {MAX_ID} characters")
         if to_room not in programmes:
             raise UnknownRoom("to_room", f"unknown room {to_room!r}")
         if len(rooms) != 1 or to_room in rooms:
@@ -285,7 +465,7 @@ def _kind_fields(
 
 def _slot(
     kind: OverrideKind,
-    body: Mapping[str, Any],
+    request: OverrideRequest,
     room: str,
     programmes: Mapping[str, Programme],
     names: Mapping[str, str],
@@ -296,10 +476,12 @@ def _slot(
     """The slot the override acts on in ``room``, checked against what the override says."""
     name = names.get(room, room)
     plan = plan_room(room, programmes, existing, effective)
-    slot = body.get("slot")
+    slot = request.slot
     if slot is not None:
-        if not isinstance(slot, str) or not slot:
-            raise OverrideError("slot", "expected a slot id (a string)")
+        if not slot:
+            raise OverrideError("slot", _EXPECTED["slot"])
+        if len(slot) > MAX_ID:
+            raise OverrideError("slot", f"a slot id is at most {MAX_ID} characters")
         chosen = plan.find(slot)
         if chosen is None:
             raise OverrideError("slot", f"no slot {slot!r} in {name}")

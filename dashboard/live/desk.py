@@ -4,6 +4,10 @@ stored, then shown.
 Order matters, for "never lose one": validate (domain) → append to the log and commit (store) →
 apply to the live state and re-plan the room's job (service, scheduler) → acknowledge.  One lock
 serialises submissions, so each is validated against every override before it.
+
+An idempotency key names one request: sent again with the same request (its fingerprint: what
+it says, whatever the JSON's spacing), it gets the first answer; with another request, it is
+refused (``AlreadySent``, 422, as the IETF Idempotency-Key draft answers), and nothing is stored.
 """
 
 from __future__ import annotations
@@ -16,9 +20,14 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from ..domain.overrides import Override
-from ..domain.requests import build_override
-from ..store import Store
+from ..domain.overrides import Override, OverrideError
+from ..domain.requests import (
+    OverrideRequest,
+    build_override,
+    parse_request,
+    request_fingerprint,
+)
+from ..store import KeyReused, Store, StoredOverride
 from .scheduler import RoomScheduler
 from .service import LiveService
 
@@ -30,6 +39,20 @@ class Receipt:
     created: bool  # False when an idempotency key matched an earlier request
 
 
+class AlreadySent(OverrideError):
+    """The idempotency key was used before, for another request."""
+
+    status = 422
+
+    def __init__(self, earlier: Override) -> None:
+        super().__init__(
+            "Idempotency-Key",
+            f"already used for another request (override {earlier.id}): use a new key for a new"
+            " request",
+        )
+        self.earlier = earlier
+
+
 class OverrideDesk:
     def __init__(self, service: LiveService, scheduler: RoomScheduler, store: Store) -> None:
         self.service = service
@@ -39,7 +62,7 @@ class OverrideDesk:
 
     def draft(
         self,
-        body: Mapping[str, Any],
+        body: OverrideRequest | Mapping[str, Any],
         author: str,
         allowed_rooms: frozenset[str] | None,
         id: str = "preview",
@@ -58,26 +81,39 @@ class OverrideDesk:
 
     async def submit(
         self,
-        body: Mapping[str, Any],
+        body: OverrideRequest | Mapping[str, Any],
         author: str,
         allowed_rooms: frozenset[str] | None,
         idempotency_key: str | None = None,
+        key_scope: str | None = None,
     ) -> Receipt:
+        """``key_scope``: whose keys ``idempotency_key`` is among (default: ``author``)."""
+        request = parse_request(body)  # a malformed request is refused before any key is read
+        fingerprint = request_fingerprint(request)
+        scope = author if key_scope is None else key_scope
         async with self._lock:
             if idempotency_key:
-                earlier = await run_in_threadpool(
-                    self.store.find_idempotent, author, idempotency_key
+                found = await run_in_threadpool(self.store.find_keyed, scope, idempotency_key)
+                if found is not None:
+                    earlier, earlier_fingerprint = found
+                    if earlier_fingerprint not in (None, fingerprint):
+                        raise AlreadySent(_override(earlier))
+                    return Receipt(_override(earlier), earlier.seq, False)
+            override = self.draft(request, author, allowed_rooms, id=uuid.uuid4().hex)
+            try:
+                stored, created = await run_in_threadpool(
+                    self.store.append_override,
+                    override.to_data(),
+                    author,
+                    override.created,
+                    idempotency_key,
+                    key_scope=scope,
+                    fingerprint=fingerprint,
                 )
-                if earlier is not None:
-                    return Receipt(Override.from_data(earlier.data), earlier.seq, False)
-            override = self.draft(body, author, allowed_rooms, id=uuid.uuid4().hex)
-            stored, created = await run_in_threadpool(
-                self.store.append_override,
-                override.to_data(),
-                author,
-                override.created,
-                idempotency_key,
-            )
+            except KeyReused as exc:  # another process used the key meanwhile
+                raise AlreadySent(_override(exc.earlier)) from None
+            if not created:
+                return Receipt(_override(stored), stored.seq, False)
             target = self._target(override)
             self.service.add_override(override)
         # Refreshing never raises (a failure is logged, retried and shown on /healthz): the
@@ -92,6 +128,10 @@ class OverrideDesk:
         if override.target is None:
             return None
         return next((o for o in self.service.overrides if o.id == override.target), None)
+
+
+def _override(stored: StoredOverride) -> Override:
+    return Override.from_data(stored.data)
 
 
 def affected_rooms(override: Override, target: Override | None) -> set[str]:

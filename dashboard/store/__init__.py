@@ -3,7 +3,16 @@
 
 from __future__ import annotations
 
-from .records import AuditError, Session, StoredOverride, Token, User, VerifyResult
+from .records import AuditError, KeyReused, Session, StoredOverride, Token, User, VerifyResult
 from .store import Store
 
-__all__ = ["AuditError", "Session", "Store", "StoredOverride", "Token", "User", "VerifyResult"]
+__all__ = [
+    "AuditError",
+    "KeyReused",
+    "Session",
+    "Store",
+    "StoredOverride",
+    "Token",
+    "User",
+    "VerifyResult",
+]

@@ -99,6 +99,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated TEXT NOT NULL
         )""",
     ),
+    (
+        # What the request that used an idempotency key said (a digest): the same key sent
+        # again with another request is refused, not answered with the first override.  NULL
+        # for keys used before this column existed.
+        "ALTER TABLE idempotency ADD COLUMN fingerprint TEXT",
+    ),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,14 @@ class StoredOverride:
     data: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+class KeyReused(ValueError):
+    """An idempotency key used again for another request (another fingerprint)."""
+
+    def __init__(self, earlier: StoredOverride) -> None:
+        super().__init__(f"idempotency key already used for override {earlier.id}")
+        self.earlier = earlier
 
 
 @dataclass(frozen=True)
@@ -90,11 +99,23 @@ def parse_data(text: str) -> dict[str, Any]:
     return value
 
 
+# User and token names: lower-case ASCII letters, digits and . _ - @, starting with a letter or
+# a digit.  No ":" above all: a token acts as "token:NAME", a name no user can then take; and no
+# look-alike letters from other scripts, spaces or control characters in the audit trail.
+NAME_RULE = "lower-case letters a-z, digits and . _ - @, starting with a letter or a digit"
+MAX_NAME = 64
+_NAME = re.compile(r"[a-z0-9][a-z0-9._@-]*")
+
+
 def check_name(name: str, what: str) -> None:
     if not name or not name.strip():
         raise ValueError(f"{what} name is empty")
     if name != name.strip():
         raise ValueError(f"{what} name {name!r} has leading or trailing spaces")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"{what} name {name[:20]!r}…: at most {MAX_NAME} characters")
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"{what} name {name!r}: use {NAME_RULE}")
 
 
 def check_role(role: str) -> None:

@@ -20,6 +20,7 @@ from .accounts import Accounts
 from .chain import GENESIS, entry_hash, verify_chain
 from .records import (
     AuditError,
+    KeyReused,
     Session,
     StoredOverride,
     Token,
@@ -31,7 +32,16 @@ from .records import (
     parse_instant,
 )
 
-__all__ = ["AuditError", "Session", "Store", "StoredOverride", "Token", "User", "VerifyResult"]
+__all__ = [
+    "AuditError",
+    "KeyReused",
+    "Session",
+    "Store",
+    "StoredOverride",
+    "Token",
+    "User",
+    "VerifyResult",
+]
 
 
 def _override(row: tuple[Any, ...]) -> StoredOverride:
@@ -53,10 +63,14 @@ class Store(Accounts):
         actor: str,
         created: datetime,
         idempotency_key: str | None = None,
+        *,
+        key_scope: str | None = None,
+        fingerprint: str | None = None,
     ) -> tuple[StoredOverride, bool]:
         """Append an override and commit before returning: (it, True).  With an
-        ``idempotency_key`` that ``actor`` used before: (the override stored then, False), and
-        nothing is stored."""
+        ``idempotency_key`` used before in ``key_scope`` (default: ``actor``): (the override
+        stored then, False), and nothing is stored; KeyReused if that earlier request had
+        another ``fingerprint`` (both given)."""
         created_text = instant_text(created)
         given = data.get("id")
         if given is not None and (not isinstance(given, str) or not given):
@@ -68,10 +82,16 @@ class Store(Accounts):
         # the hash is over that), not their own mutable dict.
         data_text = canonical_json(data)
         stored_data = parse_data(data_text)
+        scope = actor if key_scope is None else key_scope
         with self._write() as conn:
             if idempotency_key is not None:
-                earlier = self._idempotent(conn, actor, idempotency_key)
-                if earlier is not None:
+                found = self._idempotent(conn, scope, idempotency_key)
+                if found is not None:
+                    earlier, earlier_fingerprint = found
+                    if None not in (fingerprint, earlier_fingerprint) and (
+                        fingerprint != earlier_fingerprint
+                    ):
+                        raise KeyReused(earlier)
                     return earlier, False
             # The head, not max(seq): if entries were deleted behind our back, new ones must
             # not reuse their numbers and hide the gap.
@@ -95,26 +115,38 @@ class Store(Accounts):
                 # Same transaction as the override: after a crash a retry finds both or
                 # neither, so it is stored exactly once.
                 conn.execute(
-                    "INSERT INTO idempotency (actor, key, seq) VALUES (?, ?, ?)",
-                    (actor, idempotency_key, seq),
+                    "INSERT INTO idempotency (actor, key, seq, fingerprint) VALUES (?, ?, ?, ?)",
+                    (scope, idempotency_key, seq, fingerprint),
                 )
         created_back = parse_instant(created_text)
         return StoredOverride(seq, id, created_back, actor, stored_data, prev_hash, hash), True
 
-    def find_idempotent(self, actor: str, idempotency_key: str) -> StoredOverride | None:
-        """The override ``actor`` stored with ``idempotency_key``, if any (lets a caller skip
-        validation for a retry; append_override checks again under the write lock)."""
+    def find_idempotent(self, scope: str, idempotency_key: str) -> StoredOverride | None:
+        """The override stored with ``idempotency_key`` in ``scope`` (the actor, unless
+        append_override was given another), if any."""
+        found = self.find_keyed(scope, idempotency_key)
+        return found[0] if found else None
+
+    def find_keyed(
+        self, scope: str, idempotency_key: str
+    ) -> tuple[StoredOverride, str | None] | None:
+        """The override stored with ``idempotency_key`` in ``scope`` and the fingerprint of the
+        request that made it (None if not recorded), if any: lets a caller answer a retry
+        before validating it; append_override checks again under the write lock."""
         with self._read() as conn:
-            return self._idempotent(conn, actor, idempotency_key)
+            return self._idempotent(conn, scope, idempotency_key)
 
     @staticmethod
-    def _idempotent(conn: sqlite3.Connection, actor: str, key: str) -> StoredOverride | None:
+    def _idempotent(
+        conn: sqlite3.Connection, scope: str, key: str
+    ) -> tuple[StoredOverride, str | None] | None:
         row = conn.execute(
-            "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides WHERE seq = "
-            "(SELECT seq FROM idempotency WHERE actor = ? AND key = ?)",
-            (actor, key),
+            "SELECT o.seq, o.id, o.created, o.actor, o.data, o.prev_hash, o.hash, i.fingerprint "
+            "FROM idempotency AS i JOIN overrides AS o ON o.seq = i.seq "
+            "WHERE i.actor = ? AND i.key = ?",
+            (scope, key),
         ).fetchone()
-        return _override(row) if row else None
+        return (_override(row[:7]), row[7]) if row else None
 
     def overrides(self) -> list[StoredOverride]:
         """All overrides, in seq order.  Raises AuditError if an entry is unreadable."""

@@ -11,7 +11,7 @@ import contextlib
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -146,7 +146,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.store = store
     app.state.desk = desk
     app.state.reloader = reloader
-    app.state.screens = ScreenRegistry()
+    # A display is known once heard from half a heartbeat period after connecting, at least.
+    app.state.screens = ScreenRegistry(timedelta(seconds=settings.live.heartbeat / 2))
     app.state.revisions = RevisionDesk(reloader)
     app.state.login_gate = LoginGate()  # login attempts under way, for throttling
     app.state.staff_sockets = ws.StaffSockets()  # open console sockets, closed at logout

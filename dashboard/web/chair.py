@@ -7,6 +7,7 @@ as a header (``hx-headers`` on <body>); without JavaScript the same forms carry 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -30,8 +31,9 @@ from ..domain.overrides import (
 )
 from ..domain.plan import RoomPlan, plan_room
 from ..domain.programme import venue_time
-from ..domain.requests import NO_EXPIRY, default_expiry
+from ..domain.requests import ANY_KIND_FIELDS, FIELDS, KIND_FIELDS, NO_EXPIRY, default_expiry
 from ..domain.timeline import screen_state
+from ..live.desk import AlreadySent
 from ..live.render import RoomView
 from ..live.screens import ScreenRegistry
 from .auth import (
@@ -44,7 +46,7 @@ from .auth import (
     session_actor,
     store_of,
 )
-from .overrides_api import check_staff, desk_of, logged_overrides
+from .overrides_api import check_staff, desk_of, key_scope, logged_overrides
 from .revisions import may_publish, revisions_of
 from .views import live
 from .ws import StaffSockets
@@ -53,6 +55,8 @@ FORM_FIELDS = (
     *("room", "kind", "minutes", "until", "to_room", "text", "priority", "expires"),
     *("reason", "slot"),
 )
+_MINUTES = re.compile(r"[0-9]{1,9}")
+SCREENS_LISTED = 50  # rows of the console's list of displays
 # A display is marked down after this long without a heartbeat (it sends one every 15 s).
 SILENT_AFTER = timedelta(seconds=45)
 
@@ -153,15 +157,22 @@ async def close_staff_sockets(request: Request, session_hash: str) -> None:
 
 
 def form_body(form: FormData) -> dict[str, Any]:
-    """The console's form as an API body: empty fields omitted, numbers as numbers."""
+    """The console's form as an API body, which then goes through the same rules: the fields of
+    the kind chosen (the one form holds every kind's fields: a meeting picked, then
+    "Announcement" chosen, is not an announcement about that meeting), empty ones omitted,
+    minutes as a number when they are one."""
+    try:
+        wanted = ANY_KIND_FIELDS | KIND_FIELDS[OverrideKind(str(form.get("kind", "")).strip())]
+    except ValueError:
+        wanted = FIELDS  # refused for its kind, whatever else it says
     body: dict[str, Any] = {}
     for key in FORM_FIELDS:
         value = str(form.get(key, "")).strip()
-        if value:
+        if value and key in wanted:
             body[key] = value
-    if "minutes" in body:
-        body["minutes"] = int(body["minutes"]) if body["minutes"].isdigit() else body["minutes"]
-    if form.get("shift_rest"):
+    if "minutes" in body and _MINUTES.fullmatch(body["minutes"]):
+        body["minutes"] = int(body["minutes"])
+    if form.get("shift_rest") and "shift_rest" in wanted:
         body["shift_rest"] = True
     if form.get("keep"):  # "Keep until undone": a standing notice, whatever "expires" says
         body["expires"] = NO_EXPIRY
@@ -267,7 +278,19 @@ async def _submit(
     **context: Any,
 ) -> Response:
     try:
-        receipt = await desk_of(request).submit(body, actor.name, actor.allowed_rooms, key)
+        receipt = await desk_of(request).submit(
+            body, actor.name, actor.allowed_rooms, key, key_scope(actor)
+        )
+    except AlreadySent as exc:
+        # The form was sent before (its answer lost, say) and changed since: say so, and give
+        # the form a new key, so that sending again sends it as it is now.
+        return _render(
+            request,
+            "partials/_console_message.html",
+            ok=False,
+            already_sent=exc.earlier,
+            **context,
+        )
     except OverrideError as exc:
         return _render(request, "partials/_console_message.html", ok=False, message=str(exc))
     context.setdefault("undone", None)
@@ -346,23 +369,36 @@ def history_state(
 
 
 async def screens(request: Request) -> Response:
-    """The displays and when each was last heard from (the console polls this fragment), on
-    the server's clock (``--at``/``--speed`` included), as the screens' times are stamped."""
+    """The displays and when each was last heard from (the console polls this fragment): how
+    many are connected and down, then those that need attention first (known screens that went
+    down or silent), at most ``SCREENS_LISTED`` of them, so the fragment stays small whatever
+    connects.  Times are the server's clock (``--at``/``--speed`` included), as the screens'
+    are stamped."""
     actor = await require_actor(request, changes_state=False)
     check_staff(actor)
     allowed = actor.allowed_rooms
     registry: ScreenRegistry = request.app.state.screens
-    listed = [s for s in registry.screens() if allowed is None or s.room in allowed]
     service = live(request)
+    now = service.clock.now()
+    # Heartbeats come every 15 real seconds: on a clock running N times faster, N times as
+    # many of its seconds.
+    silent_after = SILENT_AFTER * service.clock.speed
+    rows = [
+        (s, s.connected and now - s.last_seen <= silent_after)
+        for s in registry.screens()
+        if allowed is None or s.room in allowed
+    ]
+    # Known screens that are down, then newcomers that are down, then those connected.
+    rows.sort(key=lambda row: (row[1], not row[0].known))
     tz = service.site.programmes[service.site.rooms[0].id].tz
+    up = sum(connected for _, connected in rows)
     return _render(
         request,
         "partials/_console_screens.html",
-        screens=listed,
+        rows=rows[:SCREENS_LISTED],
+        more=max(0, len(rows) - SCREENS_LISTED),
+        up=up,
+        down=len(rows) - up,
         tz=tz,
-        now=service.clock.now(),
-        # Heartbeats come every 15 real seconds: on a clock running N times faster, N times
-        # as many of its seconds.
-        silent_after=SILENT_AFTER * service.clock.speed,
         names={r.id: r.name for r in service.site.rooms},
     )

@@ -3,7 +3,6 @@ tools).  The console calls the same desk, so both follow one set of rules."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +12,7 @@ from starlette.responses import JSONResponse
 
 from ..domain.json_format import planned_json
 from ..domain.overrides import Override, OverrideError, for_room, standing
+from ..domain.requests import OverrideRequest, decode_request
 from ..live.desk import OverrideDesk
 from ..live.reload import Reloader
 from ..live.service import LiveService
@@ -27,13 +27,12 @@ def desk_of(request: Request) -> OverrideDesk:
     return desk
 
 
-async def read_json(request: Request) -> Any:
+async def read_request(request: Request) -> OverrideRequest:
+    """The override request in the body: JSON of the shape ``OverrideRequest`` declares
+    (OverrideError, 400, naming the field, otherwise)."""
     if "application/json" not in request.headers.get("content-type", ""):
         raise HTTPException(400, "send the override as JSON (Content-Type: application/json)")
-    try:
-        return json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPException(400, f"the body is not valid JSON: {exc}") from None
+    return decode_request(await request.body())
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -41,6 +40,13 @@ def idempotency_key(request: Request) -> str | None:
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
         raise HTTPException(400, f"Idempotency-Key: 1 to {MAX_IDEMPOTENCY_KEY} characters")
     return key
+
+
+def key_scope(actor: Actor) -> str:
+    """Whose idempotency keys a request's key is among.  Users and tokens are kept apart: a
+    token's actor is "token:NAME" and a user's keys are under "user:NAME", so no user name (not
+    even one made before names were checked) can reach a token's keys, or the other way round."""
+    return actor.name if actor.session is None else f"user:{actor.name}"
 
 
 def check_staff(actor: Actor) -> None:
@@ -52,9 +58,11 @@ async def post_override(request: Request) -> JSONResponse:
     actor = await require_actor(request, changes_state=True)
     check_staff(actor)
     key = idempotency_key(request)
-    body = await read_json(request)
     try:
-        receipt = await desk_of(request).submit(body, actor.name, actor.allowed_rooms, key)
+        body = await read_request(request)
+        receipt = await desk_of(request).submit(
+            body, actor.name, actor.allowed_rooms, key, key_scope(actor)
+        )
     except OverrideError as exc:
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
     return JSONResponse(

@@ -4,8 +4,10 @@ The handshake is refused (HTTP 403) before ``accept`` when the Origin is not all
 is unknown, and before anything is registered (a refused display is not listed as a screen).
 After accepting, one task drains the subscriber's latest-wins mailbox to the socket while
 another reads (and discards) what the client sends, so a dead peer is noticed; whichever ends
-first ends the other.  A peer that goes is how connections end: that is logged at debug level;
-anything else is logged once, with the channel, at warning level with its traceback.
+first ends the other.  Pages send one heartbeat a heartbeat period: a client sending much more
+than that (``MessageBudget``) is closed with 1008.  A peer that goes is how connections end:
+that is logged at debug level; anything else is logged once, with the channel, at warning level
+with its traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterator
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -27,8 +30,13 @@ from .views import live
 
 log = logging.getLogger(__name__)
 
-CLOSE_POLICY = 1008  # policy violation: bad origin, unknown room
+CLOSE_POLICY = 1008  # policy violation: bad origin, unknown room, too many messages
 CLOSE_TOO_BIG = 1009
+# What a client may send: a burst of BURST messages, then MIN_RATE a second, or 4 a heartbeat
+# period if that is more (pages send 1).  Generous for every page, and it ends a flood within
+# its first few dozen messages.
+BURST = 10
+MIN_RATE = 1.0
 # A console whose account has no room in the running programmes listens here: only the hub's
 # heartbeat reaches it, so the page stays quietly connected instead of reconnecting forever.
 NO_ROOMS = "console:-"
@@ -62,6 +70,31 @@ class StaffSockets:
         return len(self._by_session)
 
 
+class MessageBudget:
+    """A token bucket: ``burst`` messages at once, refilled at ``rate`` a second."""
+
+    def __init__(self, rate: float, burst: float = BURST) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = burst
+        self._at = time.monotonic()
+
+    def take(self, now: float | None = None) -> bool:
+        """Spend one message; False when the budget is spent."""
+        now = time.monotonic() if now is None else now
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+def message_budget(websocket: WebSocket) -> MessageBudget:
+    heartbeat: float = websocket.app.state.settings.live.heartbeat
+    return MessageBudget(max(MIN_RATE, 4 / heartbeat))
+
+
 async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
     """Send each frame the subscriber's mailbox gets (states and the hub's heartbeats)."""
     while (frame := await subscriber.next()) is not None:
@@ -69,18 +102,24 @@ async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
 
 
 async def _read(websocket: WebSocket, screen: Screen | None = None) -> None:
-    """Read until the client goes; refuse oversized messages.  Screens send only heartbeats,
-    which tell when each was last heard from; nothing a client sends is acted on."""
+    """Read until the client goes; refuse oversized messages, and a flood of them.  Screens
+    send only heartbeats, which tell when each was last heard from; nothing a client sends is
+    acted on."""
+    budget = message_budget(websocket)
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
-        if screen is not None:
-            screen.last_seen = live(websocket).clock.now()  # the server's clock, as shown
+        if not budget.take():
+            await websocket.close(code=CLOSE_POLICY, reason="too many messages")
+            return
         size = len(message.get("text") or "") + len(message.get("bytes") or b"")
         if size > MAX_WS_MESSAGE:
             await websocket.close(code=CLOSE_TOO_BIG, reason="message too large")
             return
+        if screen is not None:
+            registry: ScreenRegistry = websocket.app.state.screens
+            registry.heard(screen, live(websocket).clock.now())  # the server's clock, as shown
 
 
 async def refuse_unless_allowed(websocket: WebSocket) -> bool:

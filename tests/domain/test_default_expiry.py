@@ -42,7 +42,8 @@ def announce(
     id: str = "a",
     **fields: Any,
 ) -> Override:
-    body = {"room": next(iter(programmes)), "kind": "announce", "text": "Coffee", **fields}
+    where = {} if "rooms" in fields else {"room": next(iter(programmes))}
+    body = {**where, "kind": "announce", "text": "Coffee", **fields}
     return make(body, now, programmes, existing, id)
 
 

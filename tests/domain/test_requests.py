@@ -3,6 +3,7 @@ wrong.  Pure: the programmes, the overrides already made and "now" are passed in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,18 @@ from dashboard.domain.overrides import (
     UnknownRoom,
 )
 from dashboard.domain.programme import Programme
-from dashboard.domain.requests import MAX_TEXT, build_override
+from dashboard.domain.requests import (
+    ANY_KIND_FIELDS,
+    FIELDS,
+    KIND_FIELDS,
+    MAX_ANNOUNCEMENTS,
+    MAX_TEXT,
+    OverrideRequest,
+    build_override,
+    decode_request,
+    parse_request,
+    request_fingerprint,
+)
 from tests.conftest import SHIPPED_NOTE
 
 NY = ZoneInfo("America/New_York")
@@ -211,8 +223,16 @@ def test_late_acts_on_the_next_slot_and_keeps_shift_rest() -> None:
     made = build({"room": "cr4", "kind": "late", "minutes": 15, "shift_rest": True}, ny(13, 9))
     assert made.slots == (("cr4", "2023-12-13-1000"),)
     assert (made.minutes, made.shift_rest) == (15, True)
-    plain = build({"room": "cr4", "kind": "late", "minutes": 15, "shift_rest": "yes"}, ny(13, 9))
-    assert plain.shift_rest is False  # only a JSON true counts
+    plain = build({"room": "cr4", "kind": "late", "minutes": 15}, ny(13, 9))
+    assert plain.shift_rest is False
+
+
+@pytest.mark.parametrize("shift_rest", ["yes", "true", 1, 0, [True]])
+def test_shift_rest_must_be_true_or_false(shift_rest: object) -> None:
+    """Issue 12: "yes" was stored as false, silently."""
+    body = {"room": "cr4", "kind": "late", "minutes": 15, "shift_rest": shift_rest}
+    error = refused(body, now=ny(13, 9))
+    assert (error.field, error.message) == ("shift_rest", "expected true or false")
 
 
 # --- times -------------------------------------------------------------------------------------
@@ -309,10 +329,16 @@ def test_an_announcement_needs_a_text(text: object) -> None:
     assert refused({"room": "cr4", "kind": "announce", "text": text}).field == "text"
 
 
-@pytest.mark.parametrize("priority", ["high", "", None, 1])
+@pytest.mark.parametrize("priority", ["high", "", 1, ["urgent"]])
 def test_an_unknown_priority_is_refused(priority: object) -> None:
     body = {"room": "cr4", "kind": "announce", "text": "Hi", "priority": priority}
     assert refused(body).field == "priority"
+
+
+def test_null_is_not_given() -> None:
+    made = build({"room": "cr4", "kind": "announce", "text": "Hi", "priority": None})
+    assert made.priority == "normal"
+    assert build({"room": "cr4", "kind": "closed", "reason": None, "slot": None}).reason == ""
 
 
 def test_an_urgent_announcement() -> None:
@@ -341,10 +367,19 @@ def test_nothing_left_in_the_programme() -> None:
     assert "no meeting is left" in error.message
 
 
-@pytest.mark.parametrize("kind", ["extend", "end", "suspend", "resume", "pointer"])
-def test_kinds_that_need_a_meeting_under_way(kind: str) -> None:
-    body = {"room": "cr4", "kind": kind, "until": "2023-12-13T14:30", "text": "Item 5"}
-    error = refused(body, now=ny(13, 14))
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"kind": "extend", "until": "2023-12-13T14:30"},
+        {"kind": "end"},
+        {"kind": "suspend", "until": "2023-12-13T14:30"},
+        {"kind": "resume"},
+        {"kind": "pointer", "text": "Item 5"},
+    ],
+    ids=lambda extra: extra["kind"],
+)
+def test_kinds_that_need_a_meeting_under_way(extra: dict[str, str]) -> None:
+    error = refused({"room": "cr4", **extra}, now=ny(13, 14))
     assert error.field == "room"
     assert error.message == "no meeting is under way in Conference Room 4"
 
@@ -493,3 +528,173 @@ def test_build_is_pure() -> None:
     assert first == second
     assert existing == [late()]
     assert body == {"room": "cr4", "kind": "late", "minutes": 5}
+
+
+# --- issue 12: the shape of a request, strictly ------------------------------------------------
+
+
+def decoded(raw: bytes) -> OverrideRequest:
+    return decode_request(raw)
+
+
+def refused_json(raw: bytes) -> OverrideError:
+    with pytest.raises(OverrideError) as info:
+        build(decoded(raw))
+    return info.value
+
+
+DEEP = 30_000
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        # Each of these gave a 500 on main (issue 12).
+        (b'{"room": "cr4", "kind": "late", "minutes": 1' + b"0" * 5000 + b"}", "minutes"),
+        (b'{"room": "cr4", "kind": "late", "minutes": -1' + b"0" * 5000 + b"}", "minutes"),
+        (
+            b'{"room": "cr4", "kind": "announce", "text": "x",'
+            b' "expires": "9999-12-31T23:59:59-12:00"}',
+            "expires",
+        ),
+        (b'{"room": "cr4", "kind": "announce", "text": "a\\ud800b"}', "body"),
+        (b'{"room": "cr4", "kind": "announce", "text": "a\\udfffb"}', "body"),
+        (b'{"room": "cr4", "kind": "announce", "text": "a\xed\xa0\x80b"}', "body"),
+        (
+            b'{"room": "cr4", "kind": "closed", "reason": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+            "reason",
+        ),
+        (b"[" * DEEP + b"]" * DEEP, "body"),
+        (
+            b'{"room": "cr4", "kind": "closed", "x": '
+            + b'{"a":' * DEEP
+            + b"1"
+            + b"}" * DEEP
+            + b"}",
+            "x",
+        ),
+        # Each of these was silently accepted.
+        (b'{"room": "cr4", "kind": "cancel", "slot": 5}', "slot"),
+        (b'{"room": "cr4", "kind": "announce", "text": "Hi", "slot": "2023-12-13-1000"}', "slot"),
+        (b'{"room": "cr4", "kind": "late", "minutes": 5, "shift_rest": "yes"}', "shift_rest"),
+        (b'{"room": "cr4", "rooms": ["cr1"], "kind": "announce", "text": "Hi"}', "rooms"),
+        (b'{"room": "cr4", "kind": "end", "effective": "0001-01-01T00:00"}', "effective"),
+        (b'{"room": "cr4", "kind": "closed", "effective": "2025-01-01T00:00"}', "effective"),
+        (b'{"room": "cr4", "kind": "announce", "text": "Hi", "expires": "9999-12-31"}', "expires"),
+        (b'{"room": "cr4", "kind": "extend", "until": "0001-01-01T00:00+23:59"}', "until"),
+        # And a few more of the kind.
+        (b'{"room": "cr4", "kind": "late", "minutes": 5.0}', "minutes"),
+        (b'{"room": "cr4", "kind": "late", "minutes": NaN}', "body"),
+        (b'{"room": "cr4", "kind": "late", "minutes": 1e999}', "minutes"),
+        (b'{"room": "cr4", "kind": "closed"} trailing', "body"),
+        (b"", "body"),
+        (b'"late"', "body"),
+        (b'{"room": "cr4", "kind": "pointer", "text": "Item 5", "priority": "urgent"}', "priority"),
+        (
+            b'{"room": "cr4", "kind": "extend", "until": "2023-12-13T13:30", "minutes": 5}',
+            "minutes",
+        ),
+        (
+            b'{"room": "cr4", "kind": "clear", "target": "x", "expires": "2023-12-14T10:00"}',
+            "expires",
+        ),
+        (b'{"room": "cr4", "kind": "closed", "text": "Informal"}', "text"),
+        (b'{"room": "cr4", "kind": "move", "to_room": "' + b"c" * 5000 + b'"}', "to_room"),
+        (b'{"room": "cr4", "kind": "cancel", "slot": "' + b"s" * 5000 + b'"}', "slot"),
+        (
+            b'{"room": "cr4", "kind": "announce", "text": "Hi", "expires": "' + b"2" * 5000 + b'"}',
+            "expires",
+        ),
+    ],
+)
+def test_a_malformed_request_is_refused_naming_its_field(raw: bytes, field: str) -> None:
+    error = refused_json(raw)
+    assert error.status == 400
+    assert error.field == field, error
+    assert len(str(error)) < 300, "the error does not echo what was sent at length"
+
+
+def test_an_unknown_field_with_a_long_name_is_named_briefly() -> None:
+    error = refused_json(b'{"room": "cr4", "kind": "closed", "' + b"z" * 10_000 + b'": 1}')
+    assert error.message == "unknown field"
+    assert error.field.startswith("zzz") and len(error.field) <= 40
+
+
+def test_a_lone_surrogate_from_a_mapping_is_refused() -> None:
+    """Not only in JSON: a mapping (the console's form) is checked the same way."""
+    error = refused({"room": "cr4", "kind": "announce", "text": "a\ud800b"})
+    assert (error.field, error.status) == ("text", 400)
+
+
+def test_the_shape_is_the_same_from_json_and_from_a_mapping() -> None:
+    body = {"room": "cr4", "kind": "late", "minutes": 15, "shift_rest": True}
+    assert decoded(json.dumps(body).encode()) == parse_request(body)
+    assert build(decoded(json.dumps(body).encode()), ny(13, 9)) == build(body, ny(13, 9))
+
+
+def test_a_field_a_kind_does_not_take_is_refused_not_dropped() -> None:
+    for kind, fields in KIND_FIELDS.items():
+        for field in FIELDS - fields - ANY_KIND_FIELDS:
+            value: object = True if field == "shift_rest" else 5 if field == "minutes" else "x"
+            error = refused({"room": "cr4", "kind": kind.value, field: value})
+            assert (error.field, error.message) == (field, f"not used by kind {kind.value!r}")
+
+
+def test_instants_within_the_programme_s_dates_give_or_take_a_year() -> None:
+    # The shipped week is 11–15 December 2023.
+    made = build({"room": "cr4", "kind": "announce", "text": "Hi", "expires": "2024-12-14T10:00"})
+    assert made.expires == datetime(2024, 12, 14, 10, tzinfo=NY)
+    error = refused({"room": "cr4", "kind": "announce", "text": "Hi", "expires": "2025-01-01"})
+    assert error.field == "expires"
+    assert "give or take a year" in error.message
+
+
+def test_the_fingerprint_is_what_the_request_says() -> None:
+    one = decoded(b'{"room": "cr4", "kind": "late", "minutes": 15}')
+    same = decoded(b'{ "minutes":15,\n "kind":"late", "room":"cr4", "reason": null }')
+    other = decoded(b'{"room": "cr4", "kind": "late", "minutes": 16}')
+    assert request_fingerprint(one) == request_fingerprint(same)
+    assert request_fingerprint(one) != request_fingerprint(other)
+    assert request_fingerprint(parse_request({"room": "cr4", "kind": "late", "minutes": 15})) == (
+        request_fingerprint(one)
+    )
+
+
+# --- issue 12: a bound on the announcements standing in a room ---------------------------------
+
+
+def announcements(count: int, rooms: object = "cr4", **more: Any) -> list[Override]:
+    made: list[Override] = []
+    for n in range(count):
+        body = {"kind": "announce", "text": f"Notice {n}", **more}
+        body["rooms" if isinstance(rooms, list) else "room"] = rooms
+        made.append(build(body, existing=made, id=f"a{n}"))
+    return made
+
+
+def test_a_room_holds_at_most_so_many_standing_announcements() -> None:
+    assert MAX_ANNOUNCEMENTS == 20
+    full = announcements(MAX_ANNOUNCEMENTS)
+    error = refused({"room": "cr4", "kind": "announce", "text": "One more"}, existing=full)
+    assert (error.field, error.status) == ("room", 400)
+    assert "20" in error.message and "Conference Room 4" in error.message
+    # Another room is not full; "all" is refused while one room is.
+    assert build({"room": "cr1", "kind": "announce", "text": "Hi"}, existing=full).rooms == ("cr1",)
+    assert refused({"room": "all", "kind": "announce", "text": "Hi"}, existing=full).field == "room"
+    # Other kinds are not announcements.
+    assert build({"room": "cr4", "kind": "pointer", "text": "Item 5"}, existing=full)
+
+
+def test_cleared_and_expired_announcements_do_not_count() -> None:
+    full = announcements(MAX_ANNOUNCEMENTS - 1)
+    expiring = build(
+        {"room": "cr4", "kind": "announce", "text": "Soon gone", "expires": "2023-12-13T10:45"},
+        existing=full,
+        id="soon",
+    )
+    full = [*full, expiring]
+    assert refused({"room": "cr4", "kind": "announce", "text": "x"}, existing=full).field == "room"
+    # Once it has expired, there is room again.
+    assert build({"room": "cr4", "kind": "announce", "text": "x"}, ny(13, 10, 46), full)
+    cleared = build({"room": "cr4", "kind": "clear", "target": "a0"}, existing=full, id="c")
+    assert build({"room": "cr4", "kind": "announce", "text": "x"}, existing=[*full, cleared])

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dashboard.live.screens import ScreenRegistry, screen_name
+from dashboard.live.screens import (
+    MAX_NAMES_PER_ADDRESS,
+    MAX_NEW_PER_ADDRESS,
+    MAX_SCREENS,
+    OTHERS,
+    Screen,
+    ScreenRegistry,
+    screen_name,
+)
 
 T0 = datetime(2023, 12, 13, 15, 0, tzinfo=UTC)
 
@@ -46,3 +54,100 @@ def test_two_screens_at_once_under_one_name_are_one_line_counting_both() -> None
     assert first.connected and registry.count("cr4") == 1
     registry.disconnect(second, T0)
     assert not first.connected and registry.count("cr4") == 0
+
+
+# --- issue 12: a flood of made-up names ---------------------------------------------------------
+
+
+def known(registry: ScreenRegistry, room: str, name: str, address: str) -> Screen:
+    """A real screen: connected, heard from a heartbeat period later, then gone down."""
+    screen = registry.connect(room, name, address, T0)
+    registry.heard(screen, T0 + timedelta(seconds=15))
+    registry.disconnect(screen, T0 + timedelta(seconds=20))
+    assert screen.known and not screen.connected
+    return screen
+
+
+def fake(registry: ScreenRegistry, n: int, address: str, at: datetime) -> Screen:
+    screen = registry.connect("cr4", f"fake-{n}", address, at)
+    registry.disconnect(screen, at)
+    return screen
+
+
+def test_a_flood_from_one_address_keeps_a_few_of_its_names() -> None:
+    registry = ScreenRegistry()
+    real = known(registry, "cr4", "lobby-left", "10.0.0.7")
+    later = T0 + timedelta(minutes=1)
+    for n in range(10_300):
+        fake(registry, n, "10.6.6.6", later)
+    names = [s.name for s in registry.screens()]
+    assert "lobby-left" in names
+    assert registry.screens()[names.index("lobby-left")] is real
+    assert len(registry) == 1 + MAX_NEW_PER_ADDRESS  # the latest few of the flood
+    assert [n for n in names if n.startswith("fake-")] == sorted(
+        f"fake-{n}" for n in range(10_300 - MAX_NEW_PER_ADDRESS, 10_300)
+    )
+
+
+def test_a_flood_from_many_addresses_never_evicts_a_known_screen() -> None:
+    registry = ScreenRegistry()
+    reals = [known(registry, "cr4", f"real-{n}", f"10.0.1.{n}") for n in range(50)]
+    later = T0 + timedelta(minutes=1)
+    for n in range(MAX_SCREENS + 300):
+        fake(registry, n, f"fd00::{n:x}", later)
+    listed = registry.screens()
+    assert len(registry) <= MAX_SCREENS
+    assert all(r in listed for r in reals)
+
+
+def test_newcomers_past_the_bounds_are_counted_on_their_address_s_line() -> None:
+    """Connected newcomers cannot be forgotten: the ones past the bound are counted, not
+    named."""
+    registry = ScreenRegistry()
+    held = [registry.connect("cr4", f"fake-{n}", "10.6.6.6", T0) for n in range(50)]
+    assert [s.name for s in held[:MAX_NEW_PER_ADDRESS]] == [
+        f"fake-{n}" for n in range(MAX_NEW_PER_ADDRESS)
+    ]
+    folded = held[MAX_NEW_PER_ADDRESS:]
+    assert all(s is folded[0] for s in folded)
+    assert (folded[0].name, folded[0].connections) == ("10.6.6.6", 50 - MAX_NEW_PER_ADDRESS)
+    assert registry.count("cr4") == 50
+    assert len(registry) == MAX_NEW_PER_ADDRESS + 1
+    for screen in held:
+        registry.disconnect(screen, T0)
+    assert registry.count("cr4") == 0
+
+
+def test_past_every_bound_the_room_has_one_line_for_the_others() -> None:
+    registry = ScreenRegistry()
+    held = [
+        registry.connect("cr4", f"fake-{n}", f"fd00::{n:x}", T0) for n in range(MAX_SCREENS + 5)
+    ]
+    assert len(registry) == MAX_SCREENS + 1
+    others = held[-1]
+    assert others.others and others.name == OTHERS and others.connections == 5
+    assert registry.count("cr4") == MAX_SCREENS + 5
+
+
+def test_a_screen_is_known_once_heard_from_a_while_after_connecting() -> None:
+    registry = ScreenRegistry(proven_after=timedelta(seconds=7.5))
+    screen = registry.connect("cr4", "door", "10.0.0.9", T0)
+    registry.heard(screen, T0 + timedelta(seconds=1))  # at once: anyone can
+    assert not screen.known
+    registry.heard(screen, T0 + timedelta(seconds=15))
+    assert screen.known
+    # Known screens from an address do not count against its newcomers.
+    registry.disconnect(screen, T0 + timedelta(seconds=16))
+    for n in range(MAX_NEW_PER_ADDRESS):
+        fake(registry, n, "10.0.0.9", T0 + timedelta(seconds=20))
+    assert len(registry) == 1 + MAX_NEW_PER_ADDRESS
+
+
+def test_an_address_registers_a_bounded_number_of_names() -> None:
+    registry = ScreenRegistry(proven_after=timedelta(0))
+    for n in range(MAX_NAMES_PER_ADDRESS + 20):
+        screen = registry.connect("cr4", f"s{n}", "10.0.0.1", T0)
+        registry.heard(screen, T0)  # known at once here
+    names = {s.name for s in registry.screens()}
+    assert len(names) == MAX_NAMES_PER_ADDRESS + 1  # and its address's line
+    assert "10.0.0.1" in names

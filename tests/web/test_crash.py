@@ -22,12 +22,15 @@ from pathlib import Path
 
 import httpx
 
-from tests._staff import accounts, audit_verify, bearer, launch, log_length, overrides, stop
+from tests._staff import accounts, audit_verify, bearer, launch, log_length, overrides, rooms, stop
 from tests.conftest import Server, make_config
 
 ROUNDS = 4
 FEEDERS = 3  # clients posting side by side, so a kill finds several requests in flight
 SEED = int(os.environ.get("CRASH_SEED", random.randrange(1 << 30)))
+# A room holds at most 20 announcements (issue 12): the stream is spread over enough rooms for
+# every one to stay in force (ROUNDS × 30 and some).
+ROOMS = ["cr4", *(f"r{n}" for n in range(1, 12))]
 
 
 @dataclass
@@ -45,7 +48,9 @@ class Ledger:
 
 
 def body(text: str) -> dict[str, str]:
-    return {"room": "cr4", "kind": "announce", "text": text}
+    """An announcement in a room of its own number's choosing ("... f1-17": the 17th)."""
+    number = int(text.rsplit("-", 1)[1])
+    return {"room": ROOMS[number % len(ROOMS)], "kind": "announce", "text": text}
 
 
 def post(client: httpx.Client, token: str, key: str, text: str) -> httpx.Response:
@@ -78,8 +83,8 @@ def feed(server: Server, token: str, ledger: Ledger, numbers: Iterator[int], nam
 def check_log(server: Server, token: str, ledger: Ledger, data: Path) -> None:
     """Every acknowledged override is stored and in force, once; nothing else is stored."""
     with httpx.Client(base_url=server.url, timeout=10) as client:
-        stored = overrides(client, "cr4", **bearer(token))
-        display = client.get("/display/cr4").text
+        stored = [o for room in ROOMS for o in overrides(client, room, **bearer(token))]
+        display = "".join(client.get(f"/display/{room}").text for room in ROOMS)
     by_id = {o["id"]: o for o in stored}
     texts = [o["text"] for o in stored]
     assert len(by_id) == len(stored) == log_length(data)
@@ -95,7 +100,7 @@ def check_log(server: Server, token: str, ledger: Ledger, data: Path) -> None:
 def test_acknowledged_overrides_survive_sigkill(tmp_path: Path) -> None:
     print(f"crash test seed: CRASH_SEED={SEED}")  # shown with a failure, to replay it
     rng = random.Random(SEED)
-    config = make_config(tmp_path / "config")
+    config = make_config(tmp_path / "config", rooms=rooms(*ROOMS[1:]))
     data = tmp_path / "data"
     token = accounts(data, tokens=(("feeder", "secretariat", None),))["feeder"]
     ledger = Ledger()

@@ -36,6 +36,7 @@ AT = "2023-12-13T10:30:00"
 KIND_ROOMS = (
     *("late", "extend", "end", "suspend", "resume", "cancel", "move", "move-to", "closed"),
     *("pointer", "announce", "clear", "idem", "idem-race", "refused", "keys"),
+    *("idem-changed", "banners"),
 )
 ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -291,6 +292,29 @@ def test_simultaneous_retries_are_stored_once(api: Api) -> None:
         assert [o["id"] for o in overrides(client, "idem-race", **bearer(api.office))] == list(ids)
 
 
+def test_a_key_sent_again_with_another_request_is_refused(api: Api) -> None:
+    """Issue 12: the same key with another body got a 201 with the first override's id, and the
+    new body was dropped without a word.  Now a 422 says so, and nothing is stored."""
+    first_body = {"room": "idem-changed", "kind": "announce", "text": "Lunch at 1"}
+    with api.client() as client:
+        first = created(post(client, api.office, first_body, **{"idempotency-key": "k-changed"}))
+        length = log_length(api.data)
+        changed = {**first_body, "text": "Lunch at 2"}
+        response = post(client, api.office, changed, **{"idempotency-key": "k-changed"})
+        assert response.status_code == 422, response.text
+        error = response.json()
+        assert set(error) == {"error"}
+        assert error["error"].startswith("Idempotency-Key: already used for another request")
+        assert first in error["error"]
+        assert log_length(api.data) == length
+        assert "Lunch at 2" not in display_now(client, "idem-changed")
+        # The same request again, however its JSON is spelt, still gets the first answer.
+        spelt = b'{"text":"Lunch at 1",  "kind":"announce","room":"idem-changed"}'
+        again = post(client, api.office, spelt, **{"idempotency-key": "k-changed"})
+        assert created(again) == first
+        assert log_length(api.data) == length
+
+
 def test_a_bad_idempotency_key_is_refused(api: Api) -> None:
     with api.client() as client:
         before = log_length(api.data)
@@ -357,6 +381,100 @@ REFUSED: list[tuple[str, str | None, Any, dict[str, str], int]] = [
     ("chair-rooms-list", "panel", late(room=None, rooms=["cr4", "refused"]), {}, 403),
     ("too-large", "office", {**late(), "reason": "x" * (64 * 1024)}, {}, 413),
 ]
+
+DEEP = 30_000
+# Issue 12: each of these gave a 500 (the first four) or was wrongly accepted with a 201; each
+# is now a 400 naming the field (the error begins "FIELD: "), and changes nothing.
+BAD_INPUT: list[tuple[str, bytes, str]] = [
+    (
+        "huge-integer",
+        b'{"room": "refused", "kind": "late", "minutes": 1' + b"0" * 5000 + b"}",
+        "minutes",
+    ),
+    (
+        "year-10000-in-utc",
+        json.dumps(
+            {
+                "room": "refused",
+                "kind": "announce",
+                "text": "x",
+                "expires": "9999-12-31T23:59:59-12:00",
+            }
+        ).encode(),
+        "expires",
+    ),
+    (
+        "lone-surrogate",
+        b'{"room": "refused", "kind": "announce", "text": "a\\ud800b"}',
+        "body",
+    ),
+    (
+        "nested-30000-deep",
+        b'{"room": "refused", "kind": "closed", "reason": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+        "reason",
+    ),
+    (
+        "slot-a-number",
+        json.dumps({"room": "refused", "kind": "cancel", "slot": 5}).encode(),
+        "slot",
+    ),
+    (
+        "slot-on-an-announcement",
+        json.dumps({"room": "refused", "kind": "announce", "text": "x", "slot": 5}).encode(),
+        "slot",
+    ),
+    ("shift-rest-yes", json.dumps(late(shift_rest="yes")).encode(), "shift_rest"),
+    (
+        "room-and-rooms",
+        json.dumps({"room": "refused", "rooms": ["cr5"], "kind": "announce", "text": "x"}).encode(),
+        "rooms",
+    ),
+    (
+        "effective-year-1",
+        json.dumps({"room": "refused", "kind": "closed", "effective": "0001-01-01T00:00"}).encode(),
+        "effective",
+    ),
+    ("nan", b'{"room": "refused", "kind": "late", "minutes": NaN}', "body"),
+    ("float-minutes", json.dumps(late(minutes=5.0)).encode(), "minutes"),
+    ("field-of-another-kind", json.dumps(late(text="why")).encode(), "text"),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"), [b[1:] for b in BAD_INPUT], ids=[b[0] for b in BAD_INPUT]
+)
+def test_bad_input_is_a_400_naming_the_field(api: Api, raw: bytes, field: str) -> None:
+    with api.client() as client:
+        before = overrides(client, "refused", **bearer(api.office))
+        length = log_length(api.data)
+        response = post(client, api.office, raw)
+        assert response.status_code == 400, response.text
+        error = response.json()
+        assert set(error) == {"error"}
+        assert error["error"].startswith(f"{field}: "), error
+        assert len(error["error"]) < 300, "an error does not echo the request at length"
+        assert overrides(client, "refused", **bearer(api.office)) == before
+        assert log_length(api.data) == length
+
+
+def test_a_room_holds_at_most_twenty_announcements(api: Api) -> None:
+    """Issue 12: 339 announcements in force made every page of the room huge."""
+    with api.client() as client:
+        ids = [
+            created(
+                post(client, api.office, {"room": "banners", "kind": "announce", "text": f"N{n}"})
+            )
+            for n in range(20)
+        ]
+        length = log_length(api.data)
+        response = post(client, api.office, {"room": "banners", "kind": "announce", "text": "N20"})
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error.startswith("room: ") and "20 announcements" in error, error
+        assert log_length(api.data) == length
+        # Clearing one makes room for one.
+        created(post(client, api.office, {"room": "banners", "kind": "clear", "target": ids[0]}))
+        created(post(client, api.office, {"room": "banners", "kind": "announce", "text": "N20"}))
 
 
 @pytest.mark.parametrize(
