@@ -22,6 +22,7 @@ from ..domain.timeline import screen_state
 from ..live.render import RoomView
 from ..live.screens import ScreenRegistry
 from .auth import (
+    BUSY,
     SESSION_COOKIE,
     SESSION_LIFETIME,
     Actor,
@@ -84,7 +85,8 @@ async def login_submit(request: Request) -> Response:
     except HTTPException as exc:
         if exc.status_code != 429:
             raise
-        return _render(request, "chair_login.html", 429, error="throttled")
+        error = "busy" if exc.detail == BUSY else "throttled"
+        return _render(request, "chair_login.html", 429, error=error)
     if result is None:
         return _render(request, "chair_login.html", 401, error="wrong")
     secret, _session = result
