@@ -108,6 +108,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
             raise
         raise UsageError(f"--at: {exc}") from None
     print(f"Serving on http://{settings.host}:{settings.port}/", file=sys.stderr)
+    if not settings.public_url:
+        print(
+            "Warning: public_url is not set in settings.toml: the displays' QR codes and phone"
+            " links are built from each request's Host header, and any Host is accepted. Set"
+            " public_url (and allowed_hosts) for a real installation.",
+            file=sys.stderr,
+        )
     for room in app.state.live.site.rooms:
         print(
             f"  {room.name}: display http://{settings.host}:{settings.port}/display/{room.id}",

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from ..assets import Assets
@@ -29,11 +30,12 @@ from ..live.scheduler import RoomScheduler
 from ..live.screens import ScreenRegistry
 from ..live.service import LiveService
 from ..resources import STATIC_DIR
-from ..settings import Settings
+from ..settings import Settings, parse_networks
 from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
 from ..store import Store
 from . import api, chair, display, errors, overrides_api, phone, revisions, static, ws
 from .auth import LoginGate
+from .proxies import ForwardedMiddleware
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 
@@ -124,6 +126,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            # The peer's real address and scheme, from the configured proxies only.
+            Middleware(ForwardedMiddleware, trusted=parse_networks(settings.trusted_proxies)),
+            Middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts, www_redirect=False),
             # Programmes sent from the console may be larger than an override.
             Middleware(
                 BodySizeLimitMiddleware,

@@ -22,14 +22,20 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 
 from ..store import Session, Store
+from .proxies import origin_allowed
 
 SESSION_COOKIE = "dsh_session"
+# Behind TLS the cookie is Secure and named with the __Host- prefix: browsers then accept it only
+# from this exact host over https, with Path=/ and no Domain, so a sibling subdomain or a plain
+# http page cannot plant or overwrite it.
+SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 SESSION_LIFETIME = timedelta(hours=12)
 LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_MAX_FAILURES_PAIR = 5  # one account from one address: then 429 for that pair only
@@ -76,8 +82,23 @@ def now_of(conn: HTTPConnection) -> datetime:
     return now
 
 
+def is_secure(conn: HTTPConnection) -> bool:
+    """Reached over TLS (directly, or through a trusted proxy that says so)."""
+    return conn.url.scheme in ("https", "wss")
+
+
+def session_cookie_name(conn: HTTPConnection) -> str:
+    return SECURE_SESSION_COOKIE if is_secure(conn) else SESSION_COOKIE
+
+
+def session_cookie_options(conn: HTTPConnection) -> dict[str, Any]:
+    """How the session cookie is set, and so how it must be deleted (same name, path,
+    SameSite, Secure)."""
+    return {"path": "/", "httponly": True, "samesite": "strict", "secure": is_secure(conn)}
+
+
 async def session_actor(conn: HTTPConnection) -> Actor | None:
-    secret = conn.cookies.get(SESSION_COOKIE)
+    secret = conn.cookies.get(session_cookie_name(conn))
     if not secret:
         return None
     store = store_of(conn)
@@ -133,10 +154,10 @@ def check_fetch_metadata(request: Request) -> None:
     if site is not None and site not in ("same-origin", "none"):
         raise HTTPException(403, "cross-site request refused")
     origin = request.headers.get("origin")
-    if origin is not None and origin.rstrip("/") not in {
-        f"http://{request.headers.get('host', '')}",
-        f"https://{request.headers.get('host', '')}",
-    }:
+    settings = request.app.state.settings
+    if origin is not None and not origin_allowed(
+        origin, request.headers.get("host"), settings.public_origins
+    ):
         raise HTTPException(403, "cross-origin request refused")
 
 

@@ -8,6 +8,8 @@ import time
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import proxies
+
 # No inline script anywhere: htmx is configured through a <meta> tag and our own code lives in
 # static/js.  'self' in connect-src covers ws:/wss: to this host in current browsers.
 CSP = (
@@ -49,16 +51,16 @@ class SecurityHeadersMiddleware:
 
 
 def origin_allowed(scope: Scope, allowed: tuple[str, ...]) -> bool:
-    """Cross-site WebSocket hijacking guard: a browser always sends Origin; it must be this
-    server's own (same host) or one listed in settings.  Clients that are not browsers send
-    none and are let through: they cannot carry a visitor's cookies."""
+    """Cross-site WebSocket hijacking guard: a browser always sends Origin; it must be one of
+    the configured public origins (``allowed``: public_url's and allowed_origins), or this
+    server's own address when reached by IP address or localhost (``proxies.origin_allowed``:
+    never a DNS name from the Host header, which a DNS-rebinding page controls).  Clients that
+    are not browsers send none and are let through: they cannot carry a visitor's cookies."""
     headers = Headers(scope=scope)
     origin = headers.get("origin")
     if origin is None:
         return True
-    origin = origin.rstrip("/")
-    host = headers.get("host", "")
-    return origin in {f"http://{host}", f"https://{host}", *allowed}
+    return proxies.origin_allowed(origin, headers.get("host"), allowed)
 
 
 class BodySizeLimitMiddleware:
