@@ -8,6 +8,8 @@ return data that is then rolled back.  Slow work (argon2) is done outside the lo
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,14 +17,75 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from .db import open_db
+from .db import open_db, private_folder
+
+KEY_FILE = "audit.key"  # the override log's HMAC key, beside the database, never in it
+
+
+def key_path_of(database: Path) -> Path:
+    return database.parent / KEY_FILE
+
+
+def read_key(path: Path) -> bytes | None:
+    """The audit key in ``path`` (64 hex digits), or None if there is no such file."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise RuntimeError(f"{path} is not an audit key (64 hex digits)")
+    return key
+
+
+def create_key(path: Path) -> bytes:
+    """A new random key in ``path``, created owner-only (0600); the existing one if another
+    process created it first."""
+    private_folder(path.parent)
+    key = secrets.token_bytes(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        found = read_key(path)
+        assert found is not None
+        return found
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key.hex() + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return key
+
+
+def _holds_keyed_log(database: Path) -> bool:
+    """Whether ``database`` holds override entries made under a key (schema 3 or later): a new
+    key would make them unverifiable, so none is created for it."""
+    if not database.exists() or database.stat().st_size == 0:
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as conn:
+            version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            if int(version or 0) < 3:
+                return False  # the migration to 3 anchors the old chain under a new key
+            return bool(conn.execute("SELECT count(*) FROM overrides").fetchone()[0])
+    except sqlite3.Error:
+        return False
 
 
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.key_path = key_path_of(path)
+        key = read_key(self.key_path)
+        if key is None and not _holds_keyed_log(path):
+            key = create_key(self.key_path)
+        # None: the log was keyed and its key is gone; appending and verifying then fail, with
+        # the key's path named, until it is put back.
+        self._key = key
         self._lock = threading.Lock()
-        self._conn = open_db(path)
+        self._conn = open_db(path, key)
 
     def close(self) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,7 +33,7 @@ from ..live.service import LiveService
 from ..resources import STATIC_DIR
 from ..settings import Settings, parse_networks
 from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
-from ..store import Store
+from ..store import AuditError, Store
 from . import api, chair, display, errors, overrides_api, phone, revisions, static, ws
 from .auth import LoginGate
 from .proxies import ForwardedMiddleware
@@ -63,6 +64,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     )
     hub = Hub()
     store = Store(settings.database)
+    # A log that does not verify is refused loudly: serving it would show forged overrides.
+    # Only what was appended since the last check is verified (docs/security.md).
+    checked = store.verify_since_checked()
+    if not checked.ok:
+        store.close()
+        message = (
+            f"the override log {settings.database} does not verify: entry"
+            f" {checked.first_bad_seq}: {checked.message}"
+        )
+        logging.getLogger("dashboard").critical("%s; refusing to serve", message)
+        raise AuditError(message)
     # Meetings keep the ids they had when last published (a file revised while stopped).
     site = with_identities(site, previous_slots(store.slot_snapshots()))
     store.save_slot_snapshots(slot_snapshots(site), clock.now())

@@ -29,7 +29,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 
 from ..store import Session, Store
-from .proxies import origin_allowed
 
 SESSION_COOKIE = "dsh_session"
 # Behind TLS the cookie is Secure and named with the __Host- prefix: browsers then accept it only
@@ -153,11 +152,15 @@ def check_fetch_metadata(request: Request) -> None:
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         raise HTTPException(403, "cross-site request refused")
+    # The page's own origin (the Host was checked against allowed_hosts; the session cookie is
+    # bound to that host, so a DNS-rebinding page has none to send), or a configured one.
     origin = request.headers.get("origin")
-    settings = request.app.state.settings
-    if origin is not None and not origin_allowed(
-        origin, request.headers.get("host"), settings.public_origins
-    ):
+    host = request.headers.get("host", "")
+    if origin is not None and origin.rstrip("/") not in {
+        f"http://{host}",
+        f"https://{host}",
+        *request.app.state.settings.public_origins,
+    }:
         raise HTTPException(403, "cross-origin request refused")
 
 

@@ -7,10 +7,11 @@
 - The Host header is checked against ``allowed_hosts`` (Starlette's TrustedHostMiddleware);
   the default is ``public_url``'s host plus the loopback names, or any host when ``public_url``
   is unset (local development; the server warns at start-up).
-- A browser's Origin (WebSockets, and the console's state changes) must be ``public_url``'s
-  origin, one of ``allowed_origins``, or this server's own address when the page was reached by
-  an IP address or ``localhost``.  Never a DNS name taken from the request's own Host header:
-  that is what a DNS-rebinding page sends.
+- A browser's Origin on a WebSocket must be ``public_url``'s origin, one of
+  ``allowed_origins``, or this server's own address when the page was reached by an IP address
+  or ``localhost``.  Never a DNS name taken from the request's own Host header: that is what a
+  DNS-rebinding page sends.  (The console's state changes may also come from the page's own
+  Host: they need the session cookie, which the browser keeps for the real host only.)
 """
 
 from __future__ import annotations
