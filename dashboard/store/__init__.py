@@ -3,7 +3,24 @@
 
 from __future__ import annotations
 
-from .records import AuditError, Session, StoredOverride, Token, User, VerifyResult
+from .records import (
+    AuditError,
+    Session,
+    StorageError,
+    StoredOverride,
+    Token,
+    User,
+    VerifyResult,
+)
 from .store import Store
 
-__all__ = ["AuditError", "Session", "Store", "StoredOverride", "Token", "User", "VerifyResult"]
+__all__ = [
+    "AuditError",
+    "Session",
+    "StorageError",
+    "Store",
+    "StoredOverride",
+    "Token",
+    "User",
+    "VerifyResult",
+]

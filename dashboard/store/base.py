@@ -8,6 +8,7 @@ return data that is then rolled back.  Slow work (argon2) is done outside the lo
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import sqlite3
@@ -18,8 +19,29 @@ from types import TracebackType
 from typing import Self
 
 from .db import open_db, private_folder
+from .records import StorageError
 
 KEY_FILE = "audit.key"  # the override log's HMAC key, beside the database, never in it
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """What a failed write says about the storage: "full", "read-only", "failing", or None
+    when it is not about storage (a constraint, a lock, a bug)."""
+    if isinstance(exc, OSError):
+        return {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read-only"}.get(
+            exc.errno or 0, "failing" if exc.errno == errno.EIO else None
+        )
+    if not isinstance(exc, sqlite3.Error) or isinstance(exc, sqlite3.IntegrityError):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    text = str(exc).lower()
+    if code == 13 or "disk is full" in text:  # SQLITE_FULL
+        return "full"
+    if code == 8 or "readonly" in text or "read-only" in text:  # SQLITE_READONLY
+        return "read-only"
+    if code in (10, 14) or "disk i/o error" in text:  # SQLITE_IOERR, SQLITE_CANTOPEN
+        return "failing"
+    return None
 
 
 def key_path_of(database: Path) -> Path:
@@ -86,6 +108,9 @@ class Database:
         self._key = key
         self._lock = threading.Lock()
         self._conn = open_db(path, key)
+        # "ok", or what the last write that failed said of the storage ("full", "read-only",
+        # "failing"); a write that succeeds sets it back to "ok".  /healthz reports it.
+        self.storage = "ok"
 
     def close(self) -> None:
         with self._lock:
@@ -112,14 +137,24 @@ class Database:
         """One transaction, committed (and, with synchronous=FULL, on disk) when the block
         ends normally; rolled back if it raises."""
         with self._lock:
-            # IMMEDIATE: take the write lock now, so another process holding it makes us wait
-            # (busy_timeout) instead of failing half-way through.
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                # COMMIT itself can fail (disk full, I/O error) and leave the transaction open.
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+                # IMMEDIATE: take the write lock now, so another process holding it makes us
+                # wait (busy_timeout) instead of failing half-way through.
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    # COMMIT itself can fail (disk full, I/O error) and leave the transaction
+                    # open; nothing of it is stored either way.
+                    if self._conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            self._conn.execute("ROLLBACK")
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                problem = storage_problem(exc)
+                if problem is None:
+                    raise
+                self.storage = problem
+                raise StorageError(problem, str(exc)) from exc
+            self.storage = "ok"
