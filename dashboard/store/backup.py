@@ -18,7 +18,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .base import key_path_of, read_key
+from .base import create_key, key_path_of, read_key
 from .chain import head_digest, parse_digest, verify_chain
 from .db import open_db, private_file, private_folder
 from .records import VerifyResult
@@ -125,7 +125,7 @@ def restore(
             partial.unlink()
             return result
         if key is not None and read_key(key_path_of(database)) is None:
-            installed = create_key_file(key_path_of(database), secret)
+            installed = create_key(key_path_of(database), secret)
             assert installed == secret
         os.replace(partial, database)
         _fsync_folder(database.parent)
@@ -134,20 +134,6 @@ def restore(
             partial.unlink()
         raise
     return result
-
-
-def create_key_file(path: Path, key: bytes) -> bytes:
-    """Write ``key`` to ``path`` (0600) unless a key is there already; the key in force."""
-    existing = read_key(path)
-    if existing is not None:
-        return existing
-    private_folder(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(key.hex() + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    return key
 
 
 __all__ = ["BackupError", "backup", "restore", "verify_file"]

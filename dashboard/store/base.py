@@ -63,21 +63,30 @@ def read_key(path: Path) -> bytes | None:
     return key
 
 
-def create_key(path: Path) -> bytes:
-    """A new random key in ``path``, created owner-only (0600); the existing one if another
-    process created it first."""
+def create_key(path: Path, key: bytes | None = None) -> bytes:
+    """Write ``key`` (default: 32 random bytes) to ``path``, owner-only (0600), unless a key is
+    there already; the key in force.  Written in full under a temporary name and then linked
+    into place, so that another process never reads half a key."""
+    existing = read_key(path)
+    if existing is not None:
+        return existing
     private_folder(path.parent)
-    key = secrets.token_bytes(32)
+    key = key or secrets.token_bytes(32)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        found = read_key(path)
-        assert found is not None
-        return found
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(key.hex() + "\n")
-        out.flush()
-        os.fsync(out.fileno())
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(key.hex() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(partial, path)  # fails if another process's key got there first
+        except FileExistsError:
+            found = read_key(path)
+            assert found is not None
+            return found
+    finally:
+        partial.unlink()
     return key
 
 

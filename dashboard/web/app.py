@@ -33,7 +33,7 @@ from ..live.service import LiveService
 from ..resources import STATIC_DIR
 from ..settings import Settings, parse_networks
 from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
-from ..store import AuditError, Store
+from ..store import AuditError, StorageError, Store
 from . import api, chair, display, errors, overrides_api, phone, revisions, static, ws
 from .auth import LoginGate
 from .proxies import ForwardedMiddleware
@@ -77,7 +77,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         raise AuditError(message)
     # Meetings keep the ids they had when last published (a file revised while stopped).
     site = with_identities(site, previous_slots(store.slot_snapshots()))
-    store.save_slot_snapshots(slot_snapshots(site), clock.now())
+    try:
+        store.save_slot_snapshots(slot_snapshots(site), clock.now())
+    except StorageError as exc:  # serve all the same; /healthz reports the storage
+        logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
     live = LiveService(site, clock, renderer, hub, load_overrides(store))
     scheduler = RoomScheduler(live)
     desk = OverrideDesk(live, scheduler, store)
