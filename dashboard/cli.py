@@ -86,6 +86,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn  # imported here: the other commands need no server
 
     from .server import tune_gc, uvicorn_config
+    from .store import AuditError
     from .web.app import create_app
 
     if args.speed is not None and not 0 < args.speed < math.inf:  # nan and inf too
@@ -106,6 +107,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
     try:
         app = create_app(settings)
+    except AuditError as exc:
+        raise AuditFailed(
+            f"{exc}; the server refuses to start. See `dashboard audit verify` and"
+            " docs/security.md (restore a backup that verifies)."
+        ) from None
     except ValueError as exc:
         # A --at without offset is read in the venue's zone, known once the rooms are loaded;
         # it may name a time that zone skips (a daylight-saving change).
@@ -113,6 +119,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
             raise
         raise UsageError(f"--at: {exc}") from None
     print(f"Serving on http://{settings.host}:{settings.port}/", file=sys.stderr)
+    if not settings.public_url:
+        print(
+            "Warning: public_url is not set in settings.toml: the displays' QR codes and phone"
+            " links are built from each request's Host header, and any Host is accepted. Set"
+            " public_url (and allowed_hosts) for a real installation.",
+            file=sys.stderr,
+        )
     for room in app.state.live.site.rooms:
         print(
             f"  {room.name}: display http://{settings.host}:{settings.port}/display/{room.id}",
@@ -187,12 +200,70 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
 def cmd_audit_verify(args: argparse.Namespace) -> None:
     store = _store(args)
     try:
-        result = store.verify()
+        try:
+            result = store.verify(head=args.head)
+        except ValueError as exc:
+            raise UsageError(f"--head: {exc}") from None
     finally:
         store.close()
     if not result.ok:
         raise AuditFailed(f"audit chain broken at entry {result.first_bad_seq}: {result.message}")
-    print(f"audit chain ok: {result.checked} overrides verified")
+    held = f"; it holds the recorded head {args.head}" if args.head else ""
+    print(f"audit chain ok: {result.checked} overrides verified{held}")
+
+
+def cmd_audit_head(args: argparse.Namespace) -> None:
+    store = _store(args)
+    try:
+        digest = store.head_digest()
+    finally:
+        store.close()
+    if digest is None:
+        print("the override log is empty", file=sys.stderr)
+        return
+    print(digest)
+    print(
+        "Record this elsewhere (with the date); `dashboard audit verify --head DIGEST` checks"
+        " the log still holds it.",
+        file=sys.stderr,
+    )
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from .store.backup import BackupError, backup
+
+    settings = Settings.load(Path(args.config), data_dir=Path(args.data) if args.data else None)
+    try:
+        digest, count = backup(settings.database, Path(args.dest))
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"backed up {count} overrides to {args.dest}; head {digest or '(empty log)'}")
+    print(
+        f"Keep the audit key ({settings.database.parent / 'audit.key'}) safe apart from the"
+        " backups: restoring needs it. Record the head to check the backup later.",
+        file=sys.stderr,
+    )
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from .store.backup import BackupError, restore
+
+    settings = Settings.load(Path(args.config), data_dir=Path(args.data) if args.data else None)
+    try:
+        result = restore(
+            Path(args.src),
+            settings.database,
+            key=Path(args.key) if args.key else None,
+            head=args.head,
+        )
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    if not result.ok:
+        raise AuditFailed(
+            f"refused: the backup's log does not verify at entry {result.first_bad_seq}:"
+            f" {result.message}"
+        )
+    print(f"restored {result.checked} overrides into {settings.database}")
 
 
 def cmd_reload(args: argparse.Namespace) -> None:
@@ -296,9 +367,33 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="The override log.").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    store_command(audit, "verify", "Check the hash chain; name the first bad entry.").set_defaults(
-        func=cmd_audit_verify
+    verify = store_command(audit, "verify", "Check the hash chain; name the first bad entry.")
+    verify.add_argument(
+        "--head", metavar="DIGEST", help="a digest `audit head` printed: the log must hold it"
     )
+    verify.set_defaults(func=cmd_audit_verify)
+    store_command(
+        audit, "head", "Print a short digest of the log's newest entry, to record elsewhere."
+    ).set_defaults(func=cmd_audit_head)
+    backup = store_command(
+        commands,
+        "backup",
+        "Copy the database to DEST (consistent while the server runs); prints the head.",
+    )
+    backup.add_argument("dest", metavar="DEST")
+    backup.set_defaults(func=cmd_backup)
+    restore = store_command(
+        commands,
+        "restore",
+        "Install a backup into the data folder, if its log verifies (the data folder must have"
+        " no database).",
+    )
+    restore.add_argument("src", metavar="SRC")
+    restore.add_argument(
+        "--key", metavar="FILE", help="the audit key (default: the data folder's audit.key)"
+    )
+    restore.add_argument("--head", metavar="DIGEST", help="a head the backup must hold")
+    restore.set_defaults(func=cmd_restore)
     reload = commands.add_parser(
         "reload", help="Re-read the config folder on a running server (revised programmes)."
     )

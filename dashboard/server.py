@@ -2,12 +2,74 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .web.security import MAX_WS_MESSAGE
+
+# A request's head (request line and headers) must arrive within this many seconds of the
+# connection being opened, or of its first byte on a kept-alive connection.  uvicorn has no such
+# deadline (h11 or httptools): a client trickling a header a byte a second held its connection
+# for as long as it liked, and 200 of them held 200 connections.
+HEADER_TIMEOUT = 10.0
+REQUEST_TIMEOUT_RESPONSE = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 16\r\nconnection: close\r\n\r\nrequest timeout\n"
+)
+
+
+class HeadTimeoutH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on each request's head: past it, 408 and close.
+
+    Armed when the connection opens and at the first byte of each later request; disarmed as
+    soon as h11 has parsed a whole head (the request then runs; its body has its own deadline in
+    ``BodySizeLimitMiddleware``) or the connection goes.  An idle kept-alive connection is
+    closed by uvicorn's own ``timeout_keep_alive``."""
+
+    header_timeout = HEADER_TIMEOUT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_deadline is None and (self.cycle is None or self.cycle.response_complete):
+            self._arm()  # the first byte of the next request on a kept-alive connection
+        super().data_received(data)
+
+    def handle_events(self) -> None:
+        scope = self.scope
+        super().handle_events()
+        if self.scope is not scope:  # a whole head arrived (a request, or a WebSocket upgrade)
+            self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_deadline = self.loop.call_later(self.header_timeout, self._head_timed_out)
+
+    def _disarm(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_timed_out(self) -> None:
+        self._head_deadline = None
+        if not self.transport.is_closing():
+            self.transport.write(REQUEST_TIMEOUT_RESPONSE)
+            self.transport.close()
 
 
 def uvicorn_config(app: Starlette, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
@@ -15,6 +77,10 @@ def uvicorn_config(app: Starlette, host: str, port: int, log_level: str = "info"
         app,
         host=host,
         port=port,
+        http=HeadTimeoutH11Protocol,
+        # Forwarded headers are read by our own middleware, from the configured proxies only
+        # (settings.toml's trusted_proxies); uvicorn's would trust any local peer.
+        proxy_headers=False,
         # Per-message deflate costs ~59 KiB instead of ~25 KiB per idle screen, for frames of a
         # few KiB that compress little: off.
         ws_per_message_deflate=False,

@@ -6,11 +6,14 @@ handed to ``create_app``.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .domain.programme import ProgrammeError
 from .i18n import MissingCatalogue, check_language
@@ -18,6 +21,46 @@ from .resources import CONFIG_DIR, default_data_dir
 from .timings import LiveTimings
 
 DEFAULT_CONFIG_DIR = CONFIG_DIR  # see dashboard/resources.py: a checkout's, or a wheel's copy
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
+    """Addresses or networks ("10.0.0.5", "10.0.0.0/24", "::1"); ValueError names a bad one."""
+    networks = []
+    for value in values:
+        try:
+            networks.append(ipaddress.ip_network(str(value).strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def default_allowed_hosts(public_url: str) -> tuple[str, ...]:
+    """The public address's host and the loopback names; any host ("*") without one."""
+    if not public_url:
+        return ("*",)
+    host = (urlsplit(public_url).hostname or "").lower()
+    return tuple(dict.fromkeys((host, "127.0.0.1", "localhost", "[::1]")))
+
+
+def check_host_patterns(patterns: Iterable[str]) -> tuple[str, ...]:
+    """``allowed_hosts`` as TrustedHostMiddleware takes them; ValueError for a bad pattern."""
+    checked = []
+    for pattern in patterns:
+        pattern = str(pattern).strip().lower()
+        if (
+            not pattern
+            or "*" in pattern[1:]
+            or (pattern.startswith("*") and pattern != "*" and not pattern.startswith("*."))
+        ):
+            raise ValueError(f"{pattern!r}: a host name, or a pattern like '*.example.org'")
+        checked.append(pattern)
+    return tuple(checked)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
 @dataclass(frozen=True)
@@ -30,6 +73,11 @@ class Settings:
     language: str = "en"
     public_url: str = ""
     allowed_origins: tuple[str, ...] = ()
+    # Addresses or networks of the reverse proxies whose forwarded headers are believed.
+    trusted_proxies: tuple[str, ...] = ()
+    # Host names this server answers to (empty: public_url's host and the loopback names, or
+    # any host when public_url is unset).
+    allowed_hosts: tuple[str, ...] = ()
     timezone: str | None = None
     # The demo clock: start at this instant (None: real time), run `speed` times faster.
     start_at: datetime | None = None
@@ -40,6 +88,16 @@ class Settings:
     @property
     def database(self) -> Path:
         return self.data_dir / "dashboard.sqlite3"
+
+    @property
+    def public_origins(self) -> tuple[str, ...]:
+        """The origins a browser's page may come from: public_url's, and allowed_origins."""
+        return tuple(o for o in (origin_of(self.public_url), *self.allowed_origins) if o)
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The Host header values accepted (TrustedHostMiddleware patterns)."""
+        return self.allowed_hosts or default_allowed_hosts(self.public_url)
 
     @classmethod
     def load(cls, config_dir: Path = DEFAULT_CONFIG_DIR, **overrides: Any) -> Settings:
@@ -56,6 +114,8 @@ class Settings:
             "public_url": str,
             "timezone": str,
             "allowed_origins": list,
+            "trusted_proxies": list,
+            "allowed_hosts": list,
             "data_dir": str,
             "live": dict,
         }
@@ -68,6 +128,15 @@ class Settings:
             live = LiveTimings.from_table(values.get("live", {}))
         except ValueError as exc:
             raise ProgrammeError(str(path), None, f"[live] {exc}") from None
+        try:
+            proxies = tuple(str(p) for p in values.get("trusted_proxies", []))
+            parse_networks(proxies)
+        except ValueError as exc:
+            raise ProgrammeError(str(path), None, f"trusted_proxies: {exc}") from None
+        try:
+            hosts = check_host_patterns(values.get("allowed_hosts", []))
+        except ValueError as exc:
+            raise ProgrammeError(str(path), None, f"allowed_hosts: {exc}") from None
         settings = replace(
             settings,
             live=live,
@@ -75,6 +144,8 @@ class Settings:
             public_url=values.get("public_url", "").rstrip("/"),
             timezone=values.get("timezone") or None,
             allowed_origins=tuple(str(o).rstrip("/") for o in values.get("allowed_origins", [])),
+            trusted_proxies=proxies,
+            allowed_hosts=hosts,
             data_dir=(config_dir / values["data_dir"])
             if values.get("data_dir")
             else default_data_dir(),

@@ -3,13 +3,23 @@
 
 from __future__ import annotations
 
-from .records import AuditError, KeyReused, Session, StoredOverride, Token, User, VerifyResult
+from .records import (
+    AuditError,
+    KeyReused,
+    Session,
+    StorageError,
+    StoredOverride,
+    Token,
+    User,
+    VerifyResult,
+)
 from .store import Store
 
 __all__ = [
     "AuditError",
     "KeyReused",
     "Session",
+    "StorageError",
     "Store",
     "StoredOverride",
     "Token",

@@ -34,6 +34,12 @@ from .records import (
 
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "dsh_"  # noqa: S105 - not a secret: makes tokens recognisable to secret scanners
+# argon2id with OWASP's Password Storage Cheat Sheet recommendation (m=19 MiB, t=2, p=1) rather
+# than argon2-cffi's default (RFC 9106's low-memory profile: 64 MiB, t=3, p=4): 40 log-ins at
+# once took 2 GB with those.  The web layer also runs at most one hash per core at once.  A hash
+# made with other parameters still verifies (they are in the hash) and is rehashed with these at
+# the next successful log-in.
+PASSWORD_TIME_COST, PASSWORD_MEMORY_KIB, PASSWORD_PARALLELISM = 2, 19 * 1024, 1
 # Login failures older than this are forgotten when a new one is recorded, so an attack with
 # ever-new names cannot grow the table without bound.  Far longer than any throttling window.
 FAILURE_RETENTION = timedelta(days=1)
@@ -55,8 +61,12 @@ def _session(row: tuple[Any, ...]) -> Session:
 
 class Accounts(Database):
     def __init__(self, path: Path, *, password_hasher: PasswordHasher | None = None) -> None:
-        # argon2-cffi's defaults are argon2id with RFC 9106 parameters; tests pass cheaper ones.
-        self._hasher = password_hasher or PasswordHasher()
+        # Tests pass cheaper parameters.
+        self._hasher = password_hasher or PasswordHasher(
+            time_cost=PASSWORD_TIME_COST,
+            memory_cost=PASSWORD_MEMORY_KIB,
+            parallelism=PASSWORD_PARALLELISM,
+        )
         # Verified against when the name is unknown, so that answer costs as much as a wrong
         # password and timing does not tell which names exist.
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
@@ -255,6 +265,16 @@ class Accounts(Database):
         with self._read() as conn:
             rows = conn.execute(query + " ORDER BY rowid", params).fetchall()
         return [(parse_instant(at), who, action, detail) for at, who, action, detail in rows]
+
+    def known_login_address(self, user: str, address: str, since: datetime) -> bool:
+        """Whether ``user`` logged in successfully from ``address`` at or after ``since``."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM audit WHERE actor = ? AND action = 'login' AND detail = ? "
+                "AND at >= ? LIMIT 1",
+                (user, address, instant_text(since)),
+            ).fetchone()
+        return row is not None
 
     # --- login throttling --------------------------------------------------------------------
 

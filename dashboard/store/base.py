@@ -8,6 +8,9 @@ return data that is then rolled back.  Slow work (argon2) is done outside the lo
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,14 +18,108 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from .db import open_db
+from .db import open_db, private_folder
+from .records import StorageError
+
+KEY_FILE = "audit.key"  # the override log's HMAC key, beside the database, never in it
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """What a failed write says about the storage: "full", "read-only", "failing", or None
+    when it is not about storage (a constraint, a lock, a bug)."""
+    if isinstance(exc, OSError):
+        return {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read-only"}.get(
+            exc.errno or 0, "failing" if exc.errno == errno.EIO else None
+        )
+    if not isinstance(exc, sqlite3.Error) or isinstance(exc, sqlite3.IntegrityError):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    text = str(exc).lower()
+    if code == 13 or "disk is full" in text:  # SQLITE_FULL
+        return "full"
+    if code == 8 or "readonly" in text or "read-only" in text:  # SQLITE_READONLY
+        return "read-only"
+    if code in (10, 14) or "disk i/o error" in text:  # SQLITE_IOERR, SQLITE_CANTOPEN
+        return "failing"
+    return None
+
+
+def key_path_of(database: Path) -> Path:
+    return database.parent / KEY_FILE
+
+
+def read_key(path: Path) -> bytes | None:
+    """The audit key in ``path`` (64 hex digits), or None if there is no such file."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise RuntimeError(f"{path} is not an audit key (64 hex digits)")
+    return key
+
+
+def create_key(path: Path, key: bytes | None = None) -> bytes:
+    """Write ``key`` (default: 32 random bytes) to ``path``, owner-only (0600), unless a key is
+    there already; the key in force.  Written in full under a temporary name and then linked
+    into place, so that another process never reads half a key."""
+    existing = read_key(path)
+    if existing is not None:
+        return existing
+    private_folder(path.parent)
+    key = key or secrets.token_bytes(32)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(key.hex() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(partial, path)  # fails if another process's key got there first
+        except FileExistsError:
+            found = read_key(path)
+            assert found is not None
+            return found
+    finally:
+        partial.unlink()
+    return key
+
+
+def _holds_keyed_log(database: Path) -> bool:
+    """Whether ``database`` holds override entries made under a key (schema 3 or later): a new
+    key would make them unverifiable, so none is created for it."""
+    if not database.exists() or database.stat().st_size == 0:
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as conn:
+            version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            if int(version or 0) < 3:
+                return False  # the migration to 3 anchors the old chain under a new key
+            return bool(conn.execute("SELECT count(*) FROM overrides").fetchone()[0])
+    except sqlite3.Error:
+        return False
 
 
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.key_path = key_path_of(path)
+        key = read_key(self.key_path)
+        if key is None and not _holds_keyed_log(path):
+            key = create_key(self.key_path)
+        # None: the log was keyed and its key is gone; appending and verifying then fail, with
+        # the key's path named, until it is put back.
+        self._key = key
         self._lock = threading.Lock()
-        self._conn = open_db(path)
+        self._conn = open_db(path, key)
+        # "ok", or what the last write that failed said of the storage ("full", "read-only",
+        # "failing"); a write that succeeds sets it back to "ok".  /healthz reports it.
+        self.storage = "ok"
 
     def close(self) -> None:
         with self._lock:
@@ -49,14 +146,24 @@ class Database:
         """One transaction, committed (and, with synchronous=FULL, on disk) when the block
         ends normally; rolled back if it raises."""
         with self._lock:
-            # IMMEDIATE: take the write lock now, so another process holding it makes us wait
-            # (busy_timeout) instead of failing half-way through.
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                # COMMIT itself can fail (disk full, I/O error) and leave the transaction open.
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+                # IMMEDIATE: take the write lock now, so another process holding it makes us
+                # wait (busy_timeout) instead of failing half-way through.
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    # COMMIT itself can fail (disk full, I/O error) and leave the transaction
+                    # open; nothing of it is stored either way.
+                    if self._conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            self._conn.execute("ROLLBACK")
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                problem = storage_problem(exc)
+                if problem is None:
+                    raise
+                self.storage = problem
+                raise StorageError(problem, str(exc)) from exc
+            self.storage = "ok"

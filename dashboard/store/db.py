@@ -9,15 +9,43 @@ transaction, where SQLite could only fail with "database is locked".
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-# Each migration is a list of statements, applied in one transaction together with the bump of
+from .chain import seal
+
+# A step of a migration: an SQL statement, or a function of the connection and the audit key
+# (for what SQL alone cannot do, such as sealing the chain with the key).
+Step = str | Callable[[sqlite3.Connection, bytes | None], None]
+
+
+def _anchor_pre_key_chain(conn: sqlite3.Connection, key: bytes | None) -> None:
+    """Schema 3 keys the chain.  The entries already there keep their plain SHA-256 hashes; the
+    last of them is sealed with a MAC under the key (the anchor), and so is the head: from now
+    on they cannot be rewritten without the key.  What they said before this migration is only
+    as trustworthy as the database was until then (docs/security.md)."""
+    head = conn.execute("SELECT seq, hash FROM chain_head").fetchone()
+    if head is None:
+        return  # no entry yet: the whole chain will be keyed
+    if key is None:
+        raise RuntimeError("the audit key is needed to migrate the override log to schema 3")
+    seq, hash = int(head[0]), str(head[1])
+    conn.execute(
+        "INSERT INTO chain_anchor (one, seq, hash, mac) VALUES (1, ?, ?, ?)",
+        (seq, hash, seal(key, "anchor", seq, hash)),
+    )
+    conn.execute("UPDATE chain_head SET mac = ?", (seal(key, "head", seq, hash),))
+
+
+# Each migration is a list of steps, applied in one transaction together with the bump of
 # schema_version.  Never edit a released migration: append a new one.  (Not executescript():
 # that commits any open transaction first, which would split a migration from its version bump.)
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (
         # The override log.  seq is the position in the chain; hash covers seq, id, created,
         # actor and data, and prev_hash links to the entry before.
@@ -100,6 +128,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
     ),
     (
+        # The keyed chain (store/chain.py): the head's MAC under the audit key, so that
+        # removing the newest entries and rewriting the head is caught...
+        "ALTER TABLE chain_head ADD COLUMN mac TEXT NOT NULL DEFAULT ''",
+        # ... the last entry from before the key, sealed by this migration...
+        """CREATE TABLE chain_anchor (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            mac TEXT NOT NULL
+        )""",
+        # ... and how far start-up has verified the log (sealed too), so that it checks only
+        # what was appended since.
+        """CREATE TABLE chain_checked (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            mac TEXT NOT NULL
+        )""",
+        _anchor_pre_key_chain,
+    ),
+    (
         # What the request that used an idempotency key said (a digest): the same key sent
         # again with another request is refused, not answered with the first override.  NULL
         # for keys used before this column existed.
@@ -108,10 +157,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def open_db(path: Path) -> sqlite3.Connection:
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) if need be; the folder itself owner-only (0700)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # not ours to change: leave it, the files are 0600
+        if stat.S_IMODE(folder.stat().st_mode) & 0o077:
+            folder.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty and owner-only (0600) if it does not exist; make it 0600 if it
+    does.  SQLite creates the -wal and -shm files with the database file's permissions."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    with contextlib.suppress(OSError):
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(0o600)
+
+
+def open_db(path: Path, key: bytes | None = None) -> sqlite3.Connection:
     """Open (creating if need be) the database at ``path``, with the durability settings above,
-    and migrate its schema to the latest version."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    and migrate its schema to the latest version (``key``: the audit key, which migrating an
+    existing override log needs).  The data folder is made 0700, the files 0600."""
+    private_folder(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm"):
+        if path.with_name(path.name + suffix).exists():
+            private_file(path.with_name(path.name + suffix))
     # check_same_thread=False: the web layer calls from a thread pool; the Store serialises
     # access with its own lock.
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
@@ -121,7 +193,7 @@ def open_db(path: Path) -> sqlite3.Connection:
         # Per-connection settings: they are not stored in the file, so set them every time.
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-        _when_unlocked(lambda: migrate(conn))
+        _when_unlocked(lambda: migrate(conn, key))
     except BaseException:
         conn.close()
         raise
@@ -155,7 +227,7 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
-def migrate(conn: sqlite3.Connection) -> None:
+def migrate(conn: sqlite3.Connection, key: bytes | None = None) -> None:
     """Apply the migrations not applied yet.  Idempotent, and safe when two processes (say the
     server and the CLI) open the same file at once: the version is read again under the write
     lock before anything is applied."""
@@ -173,8 +245,11 @@ def migrate(conn: sqlite3.Connection) -> None:
     try:
         current = schema_version(conn)
         for version in range(current + 1, len(MIGRATIONS) + 1):
-            for statement in MIGRATIONS[version - 1]:
-                conn.execute(statement)
+            for step in MIGRATIONS[version - 1]:
+                if isinstance(step, str):
+                    conn.execute(step)
+                else:
+                    step(conn, key)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
         conn.execute("COMMIT")
     except BaseException:

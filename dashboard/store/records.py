@@ -16,6 +16,15 @@ class AuditError(Exception):
     verify() does not raise it: it reports the first bad entry in a VerifyResult."""
 
 
+class StorageError(Exception):
+    """A write failed for want of storage: ``state`` is "full" (no space), "read-only" or
+    "failing" (I/O errors).  Nothing of the transaction was stored."""
+
+    def __init__(self, state: str, detail: str) -> None:
+        super().__init__(f"storage {state}: {detail}")
+        self.state = state
+
+
 @dataclass(frozen=True)
 class StoredOverride:
     seq: int

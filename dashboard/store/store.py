@@ -8,6 +8,8 @@ reached the disk, so whatever a caller was told is stored survives a crash.
 
 from __future__ import annotations
 
+import contextlib
+import hmac
 import sqlite3
 import uuid
 from datetime import datetime
@@ -17,11 +19,21 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from .accounts import Accounts
-from .chain import GENESIS, entry_hash, verify_chain
+from .chain import (
+    GENESIS,
+    Anchor,
+    Row,
+    entry_hash,
+    head_digest,
+    parse_digest,
+    seal,
+    verify_chain,
+)
 from .records import (
     AuditError,
     KeyReused,
     Session,
+    StorageError,
     StoredOverride,
     Token,
     User,
@@ -51,6 +63,42 @@ def _override(row: tuple[Any, ...]) -> StoredOverride:
     except ValueError as exc:
         raise AuditError(f"override {seq}: {exc}") from None
     return StoredOverride(seq, id, parse_instant(created), actor, data, prev_hash, hash)
+
+
+def read_chain(
+    conn: sqlite3.Connection, after: int = 0
+) -> tuple[list[Row], tuple[int, str, str] | None, Anchor | None]:
+    """The entries after seq ``after``, the head (seq, hash, MAC) and the pre-key anchor."""
+    rows = conn.execute(
+        "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides WHERE seq > ? "
+        "ORDER BY seq",
+        (after,),
+    ).fetchall()
+    head = conn.execute("SELECT seq, hash, mac FROM chain_head").fetchone()
+    anchor = conn.execute("SELECT seq, hash, mac FROM chain_anchor").fetchone()
+    return (
+        rows,
+        (int(head[0]), str(head[1]), str(head[2])) if head else None,
+        Anchor(int(anchor[0]), str(anchor[1]), str(anchor[2])) if anchor else None,
+    )
+
+
+def check_recorded_head(rows: list[Row], result: VerifyResult, head: str | None) -> VerifyResult:
+    """``result`` (of the whole log, ``rows``), failed unless the log holds the entry a recorded
+    head digest names, with that hash.  ValueError for a malformed digest."""
+    if head is None or not result.ok:
+        return result
+    seq, prefix = parse_digest(head)
+    held = next((r[6] for r in rows if r[0] == seq), None)
+    if held is None:
+        return VerifyResult(
+            False, result.checked, seq, f"entry {seq} of the recorded head is missing"
+        )
+    if not str(held).startswith(prefix):
+        return VerifyResult(
+            False, result.checked, seq, f"entry {seq} differs from the recorded head"
+        )
+    return result
 
 
 class Store(Accounts):
@@ -97,7 +145,7 @@ class Store(Accounts):
             # not reuse their numbers and hide the gap.
             head = conn.execute("SELECT seq, hash FROM chain_head").fetchone()
             seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
-            hash = entry_hash(prev_hash, seq, id, created_text, actor, stored_data)
+            hash = entry_hash(prev_hash, seq, id, created_text, actor, stored_data, self._keyed())
             try:
                 conn.execute(
                     "INSERT INTO overrides (seq, id, created, actor, data, prev_hash, hash) "
@@ -107,9 +155,10 @@ class Store(Accounts):
             except sqlite3.IntegrityError:
                 raise ValueError(f"override id {id!r} is already in the log") from None
             conn.execute(
-                "INSERT INTO chain_head (one, seq, hash) VALUES (1, ?, ?) "
-                "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                (seq, hash),
+                "INSERT INTO chain_head (one, seq, hash, mac) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
+                "mac = excluded.mac",
+                (seq, hash, seal(self._keyed(), "head", seq, hash)),
             )
             if idempotency_key is not None:
                 # Same transaction as the override: after a crash a retry finds both or
@@ -164,14 +213,60 @@ class Store(Accounts):
             ).fetchone()
         return _override(row) if row else None
 
-    def verify(self) -> VerifyResult:
-        """Recompute the whole chain; the result names the first bad entry and what is wrong."""
+    # --- the keyed chain (store/chain.py) ---------------------------------------------------
+
+    def _keyed(self) -> bytes:
+        if self._key is None:
+            raise AuditError(
+                f"the audit key {self.key_path} is missing: put it back (from where the"
+                " installation's key is kept) before anything is added to the log"
+            )
+        return self._key
+
+    def verify(self, head: str | None = None) -> VerifyResult:
+        """Recompute the whole chain; the result names the first bad entry and what is wrong.
+        ``head``: a digest ``head_digest`` gave earlier, which the log must still hold."""
+        if head is not None:
+            parse_digest(head)  # ValueError for a malformed digest, before any work
         with self._read() as conn:
-            rows = conn.execute(
-                "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides ORDER BY seq"
-            ).fetchall()
+            rows, last, anchor = read_chain(conn)
+        return check_recorded_head(rows, verify_chain(rows, last, self._key, anchor), head)
+
+    def head_digest(self) -> str | None:
+        """A short digest of the log's newest entry, to record elsewhere; None for an empty log."""
+        with self._read() as conn:
             head = conn.execute("SELECT seq, hash FROM chain_head").fetchone()
-        return verify_chain(rows, (head[0], head[1]) if head else None)
+        return head_digest(int(head[0]), str(head[1])) if head else None
+
+    def verify_since_checked(self) -> VerifyResult:
+        """Verify what was appended since the last verification that passed (all of the log the
+        first time), and remember how far it got.  What start-up runs: a large log does not
+        delay it.  The point reached is sealed with the key, and must still be in the log with
+        the same hash, or the whole log is verified again."""
+        key = self._key
+        with self._read() as conn:
+            checked = conn.execute("SELECT seq, hash, mac FROM chain_checked").fetchone()
+            start = (0, GENESIS)
+            if checked is not None and key is not None:
+                seq, hash, mac = int(checked[0]), str(checked[1]), str(checked[2])
+                held = conn.execute(
+                    "SELECT hash, prev_hash FROM overrides WHERE seq = ?", (seq,)
+                ).fetchone()
+                sealed = seal(key, "checked", seq, hash)
+                if held is not None and held[0] == hash and hmac.compare_digest(mac, sealed):
+                    start = (seq - 1, str(held[1]))  # that entry is checked again too
+            rows, last, anchor = read_chain(conn, after=start[0])
+        result = verify_chain(rows, last, key, anchor, start)
+        if result.ok and last is not None and key is not None:
+            # Only a shortcut for the next start: a disk too full to note it changes nothing.
+            with contextlib.suppress(StorageError), self._write() as conn:
+                conn.execute(
+                    "INSERT INTO chain_checked (one, seq, hash, mac) VALUES (1, ?, ?, ?) "
+                    "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
+                    "mac = excluded.mac",
+                    (last[0], last[1], seal(key, "checked", last[0], last[1])),
+                )
+        return result
 
     def slot_snapshots(self) -> dict[str, list[dict[str, Any]]]:
         """Each room's slots as last published (see ``save_slot_snapshots``)."""

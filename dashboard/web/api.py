@@ -7,7 +7,9 @@ overrides in force, computed by the same function the screens are rendered from.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +21,7 @@ from ..domain.json_format import programme_json, room_day_json, room_now_json
 from ..domain.programme import venue_time
 from ..live.scheduler import RoomScheduler
 from ..live.service import display_channel, room_channel
+from ..store import Store
 from .views import live, room_view
 
 # What these say is true at the instant they are asked: a cache would answer from the past.
@@ -108,15 +111,38 @@ async def healthz(request: Request) -> JSONResponse:
             "behind": health.behind,
             **({"error": health.error} if health.error else {}),
         }
-    degraded = any(r["behind"] for r in rooms.values())
+    storage = storage_health(request.app.state.store)
+    degraded = any(r["behind"] for r in rooms.values()) or storage["state"] != "ok"
     status = "starting" if not ready else "degraded" if degraded else "ok"
     strict = request.query_params.get("strict") == "1"
     code = 503 if not ready or (degraded and strict) else 200
     return JSONResponse(
-        {"status": status, "live": True, "ready": ready, "rooms": rooms},
+        {"status": status, "live": True, "ready": ready, "storage": storage, "rooms": rooms},
         status_code=code,
         headers=NO_STORE,
     )
+
+
+# Below this much free space the storage is reported full: a write may no longer fit.
+MIN_FREE_BYTES = 1024 * 1024
+
+
+def storage_health(store: Store) -> dict[str, Any]:
+    """{"state": "ok" | "full" | "read-only" | "failing", "free_bytes"} of the data folder: its
+    file system as it is now, or else what the last failed write said (until one succeeds)."""
+    folder = Path(store.path).parent
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return {"state": "failing", "free_bytes": None}
+    free = stats.f_bavail * stats.f_frsize
+    if stats.f_flag & os.ST_RDONLY:
+        state = "read-only"
+    elif free < MIN_FREE_BYTES:
+        state = "full"
+    else:
+        state = store.storage
+    return {"state": state, "free_bytes": free}
 
 
 def _iso(instant: datetime | None, tz: ZoneInfo) -> str | None:

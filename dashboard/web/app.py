@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from ..assets import Assets
@@ -29,11 +31,12 @@ from ..live.scheduler import RoomScheduler
 from ..live.screens import ScreenRegistry
 from ..live.service import LiveService
 from ..resources import STATIC_DIR
-from ..settings import Settings
+from ..settings import Settings, parse_networks
 from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
-from ..store import Store
+from ..store import AuditError, StorageError, Store
 from . import api, chair, display, errors, overrides_api, phone, revisions, static, ws
 from .auth import LoginGate
+from .proxies import ForwardedMiddleware
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 
@@ -61,9 +64,23 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     )
     hub = Hub()
     store = Store(settings.database)
+    # A log that does not verify is refused loudly: serving it would show forged overrides.
+    # Only what was appended since the last check is verified (docs/security.md).
+    checked = store.verify_since_checked()
+    if not checked.ok:
+        store.close()
+        message = (
+            f"the override log {settings.database} does not verify: entry"
+            f" {checked.first_bad_seq}: {checked.message}"
+        )
+        logging.getLogger("dashboard").critical("%s; refusing to serve", message)
+        raise AuditError(message)
     # Meetings keep the ids they had when last published (a file revised while stopped).
     site = with_identities(site, previous_slots(store.slot_snapshots()))
-    store.save_slot_snapshots(slot_snapshots(site), clock.now())
+    try:
+        store.save_slot_snapshots(slot_snapshots(site), clock.now())
+    except StorageError as exc:  # serve all the same; /healthz reports the storage
+        logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
     live = LiveService(site, clock, renderer, hub, load_overrides(store))
     scheduler = RoomScheduler(live)
     desk = OverrideDesk(live, scheduler, store)
@@ -126,6 +143,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            # The peer's real address and scheme, from the configured proxies only.
+            Middleware(ForwardedMiddleware, trusted=parse_networks(settings.trusted_proxies)),
+            Middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts, www_redirect=False),
             # Programmes sent from the console may be larger than an override.
             Middleware(
                 BodySizeLimitMiddleware,

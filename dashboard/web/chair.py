@@ -37,13 +37,15 @@ from ..live.desk import AlreadySent
 from ..live.render import RoomView
 from ..live.screens import ScreenRegistry
 from .auth import (
-    SESSION_COOKIE,
+    BUSY,
     SESSION_LIFETIME,
     Actor,
     check_fetch_metadata,
     login,
     require_actor,
     session_actor,
+    session_cookie_name,
+    session_cookie_options,
     store_of,
 )
 from .overrides_api import check_staff, desk_of, key_scope, logged_overrides
@@ -120,31 +122,30 @@ async def login_submit(request: Request) -> Response:
     except HTTPException as exc:
         if exc.status_code != 429:
             raise
-        return _render(request, "chair_login.html", 429, error="throttled")
+        error = "busy" if exc.detail == BUSY else "throttled"
+        return _render(request, "chair_login.html", 429, error=error)
     if result is None:
         return _render(request, "chair_login.html", 401, error="wrong")
     secret, _session = result
     response = RedirectResponse("/chair", status_code=303)
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(request),
         secret,
         max_age=int(SESSION_LIFETIME.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
+        **session_cookie_options(request),
     )
     return response
 
 
 async def logout(request: Request) -> Response:
     actor = await require_actor(request, changes_state=True)
-    secret = request.cookies.get(SESSION_COOKIE, "")
+    secret = request.cookies.get(session_cookie_name(request), "")
     session = await run_in_threadpool(store_of(request).revoke_session, secret)
     if session is not None:
         await close_staff_sockets(request, session.id_hash)
     response = RedirectResponse("/chair", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    # The deletion matches the cookie as set (name, path, SameSite, Secure), or a browser keeps it.
+    response.delete_cookie(session_cookie_name(request), **session_cookie_options(request))
     response.headers["hx-redirect"] = "/chair"
     del actor
     return response

@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..domain.rooms import Room
 from ..live.service import LiveService
+from ..store import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,30 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return HTMLResponse(html, status_code=500)
 
 
+STORAGE_MESSAGES = {
+    "full": "the server's storage is full: nothing was stored; free some space and send again",
+    "read-only": "the server's storage is read-only: nothing was stored",
+    "failing": "the server's storage is failing: nothing was stored",
+}
+
+
+async def storage_error(request: Request, exc: Exception) -> Response:
+    """A write refused by the disk: 507 when full, else 503; nothing was stored or
+    acknowledged.  Logged once per request, without a traceback (the cause is the disk)."""
+    assert isinstance(exc, StorageError)
+    status = 507 if exc.state == "full" else 503
+    log.error("%s %s: %s", request.method, request.url.path, exc)
+    message = STORAGE_MESSAGES.get(exc.state, STORAGE_MESSAGES["failing"])
+    if _wants_json(request):
+        return JSONResponse({"error": message, "storage": exc.state}, status_code=status)
+    html = request.app.state.renderer.render("error.html", status=status, room=None, rooms=())
+    return HTMLResponse(html, status_code=status)
+
+
 def _rooms(request: Request) -> tuple[Room, ...]:
     """The rooms running now (a revision may have changed them since start-up)."""
     service: LiveService = request.app.state.live
     return service.site.rooms
 
 
-HANDLERS = {HTTPException: http_error, Exception: server_error}
+HANDLERS = {HTTPException: http_error, StorageError: storage_error, Exception: server_error}

@@ -124,7 +124,7 @@ async def _read(websocket: WebSocket, screen: Screen | None = None) -> None:
 
 async def refuse_unless_allowed(websocket: WebSocket) -> bool:
     """Close the handshake (403) for an Origin that is not allowed; True when it is."""
-    if origin_allowed(websocket.scope, websocket.app.state.settings.allowed_origins):
+    if origin_allowed(websocket.scope, websocket.app.state.settings.public_origins):
         return True
     await websocket.close(code=CLOSE_POLICY)
     return False

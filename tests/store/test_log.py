@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
 import json
 import sqlite3
+import stat
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from dashboard.store import Store, StoredOverride
+from dashboard.store import AuditError, Store, StoredOverride
 from dashboard.store.chain import GENESIS, entry_hash, verify_chain
 
 T0 = datetime(2023, 12, 13, 15, 0, tzinfo=UTC)
@@ -42,8 +44,8 @@ def fill(path: Path, n: int = 5) -> list[StoredOverride]:
 def tamper(path: Path, *statements: str) -> None:
     """Edit the file behind the store's back, as someone with the file could."""
     con = sqlite3.connect(path)
-    con.execute("DROP TRIGGER overrides_no_update")
-    con.execute("DROP TRIGGER overrides_no_delete")
+    con.execute("DROP TRIGGER IF EXISTS overrides_no_update")
+    con.execute("DROP TRIGGER IF EXISTS overrides_no_delete")
     for statement in statements:
         con.execute(statement)
     con.commit()
@@ -70,7 +72,9 @@ def test_chain_links_and_verifies(db: Path) -> None:
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    assert first.hash == hashlib.sha256((GENESIS + body).encode()).hexdigest()
+    # HMAC-SHA256 under the key kept beside the database (never in it).
+    key = bytes.fromhex((db.parent / "audit.key").read_text().strip())
+    assert first.hash == hmac.new(key, (GENESIS + body).encode(), hashlib.sha256).hexdigest()
     with open_store(db) as store:
         result = store.verify()
     assert result.ok, result
@@ -126,10 +130,10 @@ def test_tampering_is_named(db: Path, statements: list[str], bad_seq: int, words
 
 
 def test_rehashed_entry_breaks_the_next_link(db: Path) -> None:
-    """Rewriting an entry *and* its hash is caught at the next entry's link."""
+    """Rewriting an entry *and* its hash (with the key) is caught at the next entry's link."""
     stored = fill(db)
     third = stored[2]
-
+    key = bytes.fromhex((db.parent / "audit.key").read_text().strip())
     forged = entry_hash(
         third.prev_hash,
         3,
@@ -137,6 +141,7 @@ def test_rehashed_entry_breaks_the_next_link(db: Path) -> None:
         third.created.isoformat(timespec="microseconds"),
         "alice",
         {"n": 99},
+        key,
     )
     tamper(
         db,
@@ -150,8 +155,7 @@ def test_rehashed_entry_breaks_the_next_link(db: Path) -> None:
 
 def test_appended_outside_the_store_is_caught(db: Path) -> None:
     stored = fill(db)
-
-    h = entry_hash(stored[-1].hash, 6, "x", "2023-12-13T15:06:00.000000+00:00", "eve", {})
+    h = entry_hash(stored[-1].hash, 6, "x", "2023-12-13T15:06:00.000000+00:00", "eve", {}, None)
     tamper(
         db,
         "INSERT INTO overrides VALUES "
@@ -160,6 +164,188 @@ def test_appended_outside_the_store_is_caught(db: Path) -> None:
     with open_store(db) as store:
         result = store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 6), result
+
+
+# --- a deliberate rewrite, by someone with the database but not the key -----------------------
+
+
+def rewrite_from(db: Path, seq: int, data: dict[str, object]) -> None:
+    """Edit entry ``seq`` and recompute every later hash and the head, without the key (the
+    unkeyed recipe: all an attacker with only the file can do), as the issue's attacker did."""
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER overrides_no_update")
+    rows = con.execute(
+        "SELECT seq, id, created, actor, data, prev_hash FROM overrides WHERE seq >= ? "
+        "ORDER BY seq",
+        (seq,),
+    ).fetchall()
+    prev = rows[0][5]
+    for n, id, created, actor, text, _ in rows:
+        new = data if n == seq else json.loads(text)
+        h = entry_hash(prev, n, id, created, actor, new, None)
+        con.execute(
+            "UPDATE overrides SET data = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+            (json.dumps(new, sort_keys=True, separators=(",", ":")), prev, h, n),
+        )
+        prev = h
+    con.execute("UPDATE chain_head SET hash = ?", (prev,))
+    con.commit()
+    con.close()
+
+
+def test_a_rewrite_with_recomputed_hashes_is_caught(db: Path) -> None:
+    fill(db)
+    rewrite_from(db, 3, {"n": 99, "text": "forged"})
+    with open_store(db) as store:
+        result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 3), result
+    assert "altered" in result.message
+
+
+def test_deleting_the_newest_entry_and_rewriting_the_head_is_caught(db: Path) -> None:
+    stored = fill(db)
+    tamper(
+        db,
+        "DELETE FROM overrides WHERE seq = 5",
+        f"UPDATE chain_head SET seq = 4, hash = '{stored[3].hash}'",
+    )
+    with open_store(db) as store:
+        result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 4), result
+    assert "head" in result.message
+
+
+def test_a_whitespace_only_change_to_the_stored_json_is_caught(db: Path) -> None:
+    fill(db)
+    tamper(db, 'UPDATE overrides SET data = \'{"n": 2, "text": "note 2"}\' WHERE seq = 2')
+    with open_store(db) as store:
+        result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 2), result
+    assert "re-spelt" in result.message
+
+
+def test_a_recorded_head_catches_even_a_rewrite_with_the_key(db: Path) -> None:
+    """`audit head` recorded elsewhere: someone who has the key too can rewrite the log so
+    that it verifies, but not so that it still holds the recorded head."""
+    stored = fill(db)
+    with open_store(db) as store:
+        head = store.head_digest()
+        assert head == f"5-{stored[-1].hash[:20]}"
+        assert store.verify(head=head).ok
+    key = bytes.fromhex((db.parent / "audit.key").read_text().strip())
+    # Truncate to four entries and reseal the head with the key: verifies without --head.
+    from dashboard.store.chain import seal
+
+    mac = seal(key, "head", 4, stored[3].hash)
+    tamper(
+        db,
+        "DELETE FROM overrides WHERE seq = 5",
+        f"UPDATE chain_head SET seq = 4, hash = '{stored[3].hash}', mac = '{mac}'",
+    )
+    with open_store(db) as store:
+        assert store.verify().ok
+        result = store.verify(head=head)
+    assert (result.ok, result.first_bad_seq) == (False, 5), result
+    assert "recorded head" in result.message
+    with open_store(db) as store, pytest.raises(ValueError, match="digest"):
+        store.verify(head="5-xyz")
+
+
+def test_without_its_key_a_keyed_log_is_not_verified_nor_extended(db: Path) -> None:
+    fill(db, 2)
+    (db.parent / "audit.key").unlink()
+    with open_store(db) as store:
+        result = store.verify()
+        assert not result.ok and "key is missing" in result.message
+        with pytest.raises(AuditError, match=r"audit\.key"):
+            store.append_override({"n": 3}, "alice", T0)
+    assert not (db.parent / "audit.key").exists()  # no new key made up for a keyed log
+
+
+def test_files_are_owner_only(tmp_path: Path) -> None:
+    data = tmp_path / "fresh"
+    fill(data / "dashboard.db", 1)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for path in data.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_start_up_verifies_only_what_is_new(db: Path) -> None:
+    fill(db, 3)
+    with open_store(db) as store:
+        first = store.verify_since_checked()
+        assert first.ok and first.checked == 3
+        store.append_override({"n": 4}, "alice", T0)
+        store.append_override({"n": 5}, "alice", T0)
+    # Entry 1 altered, before the point verified: start-up does not look there (the full
+    # `audit verify` does); entry 4, appended since, altered: caught at start-up.
+    tamper(
+        db,
+        "UPDATE overrides SET actor = 'mallory' WHERE seq = 1",
+        "UPDATE overrides SET actor = 'mallory' WHERE seq = 4",
+    )
+    with open_store(db) as store:
+        result = store.verify_since_checked()
+        assert (result.ok, result.first_bad_seq) == (False, 4), result
+        assert store.verify().first_bad_seq == 1
+    tamper(db, "UPDATE overrides SET actor = 'alice' WHERE seq = 4")
+    with open_store(db) as store:
+        again = store.verify_since_checked()
+        assert again.ok and again.checked == 3  # entries 3 (the point verified), 4 and 5
+        assert store.verify_since_checked().checked == 1
+    # A forged checkpoint (its MAC needs the key) means the whole log is checked again.
+    tamper(
+        db,
+        "UPDATE chain_checked SET seq = 2, hash = (SELECT hash FROM overrides WHERE seq = 2)",
+    )
+    with open_store(db) as store:
+        result = store.verify_since_checked()
+    assert (result.ok, result.first_bad_seq) == (False, 1), result
+
+
+def legacy_database(db: Path, n: int = 3) -> list[str]:
+    """A database as schema 2 wrote it (unkeyed SHA-256 chain, no key file); its hashes."""
+    from dashboard.store.db import MIGRATIONS
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version in (1, 2):
+        for statement in MIGRATIONS[version - 1]:
+            assert isinstance(statement, str)
+            con.execute(statement)
+        con.execute("INSERT INTO schema_version VALUES (?)", (version,))
+    prev, hashes = GENESIS, []
+    for seq in range(1, n + 1):
+        created = (T0 + timedelta(minutes=seq)).isoformat(timespec="microseconds")
+        data = {"n": seq}
+        h = entry_hash(prev, seq, f"old{seq}", created, "alice", data, None)
+        con.execute(
+            "INSERT INTO overrides VALUES (?, ?, ?, 'alice', ?, ?, ?)",
+            (seq, f"old{seq}", created, json.dumps(data, separators=(",", ":")), prev, h),
+        )
+        prev = h
+        hashes.append(h)
+    con.execute("INSERT INTO chain_head (one, seq, hash) VALUES (1, ?, ?)", (n, prev))
+    con.close()
+    return hashes
+
+
+def test_a_schema_2_log_is_migrated_and_anchored(db: Path) -> None:
+    hashes = legacy_database(db)
+    with open_store(db) as store:
+        assert (db.parent / "audit.key").exists()
+        assert store.verify().ok
+        new, _ = store.append_override({"n": 4}, "alice", T0)
+        assert new.prev_hash == hashes[-1]
+        result = store.verify()
+        assert result.ok and result.checked == 4
+    # The old entries are anchored: rewriting one and recomputing the unkeyed hashes through
+    # the anchor is caught.
+    rewrite_from(db, 2, {"n": 99})
+    with open_store(db) as store:
+        result = store.verify()
+    assert not result.ok and result.first_bad_seq in (3, 4), result
 
 
 def test_log_refuses_update_and_delete(db: Path) -> None:
@@ -173,9 +359,9 @@ def test_log_refuses_update_and_delete(db: Path) -> None:
 
 
 def test_verify_chain_reports_first_of_several_problems() -> None:
-    assert verify_chain([], None).ok
+    assert verify_chain([], None, b"k" * 32).ok
     row = (2, "a", "c", "x", "{}", GENESIS, "h")
-    result = verify_chain([row], (2, "h"))
+    result = verify_chain([row], (2, "h", "m"), b"k" * 32)
     assert (result.ok, result.first_bad_seq) == (False, 1)
 
 

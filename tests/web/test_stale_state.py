@@ -40,6 +40,9 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
             ("cr4", "Conference Room 4", SHIPPED_NOTE.name),
             ("cr9", "Conference Room 9", SHIPPED_NOTE.name),
         ],
+        # TestClient's pages come from http://testserver: a DNS name, so a configured origin
+        # (the Host header alone is no longer trusted for WebSockets: DNS rebinding).
+        files={"settings.toml": 'allowed_origins = ["http://testserver"]\n'},
     )
     data = tmp_path / "data"
     accounts(data, users=(("sec", "secretariat", None), ("nine", "chair", "cr9")))
