@@ -282,7 +282,7 @@ def test_a_hung_time_request_neither_blocks_nor_delays_the_flips(
     server = start_server(at="2023-12-13T14:59:35", speed=10)
     page.goto(f"{server.url}/display/cr4")
     now = page.locator("#display-now")
-    expect(page.locator("[data-clock=time]")).to_have_text(re.compile(r"^2:59:\d\d p\.m\.$"))
+    expect(page.locator("[data-clock=time]")).to_have_text("2.59 p.m.")
     status = now.locator(".status").inner_text()
     assert status == "Starts in 1 min", f"{status!r}: was 3 p.m. past when the page loaded?"
     expect(page.locator("html")).to_have_attribute("data-connection", "online")
@@ -292,7 +292,7 @@ def test_a_hung_time_request_neither_blocks_nor_delays_the_flips(
         assert held, "the page did not ask for the time"
         assert failed == [], "the flip waited for the time request to time out"
         assert page.locator("html").get_attribute("data-clock-synced") is None
-        expect(page.locator("[data-clock=time]")).to_have_text(re.compile(r"^3:00:\d\d p\.m\.$"))
+        expect(page.locator("[data-clock=time]")).to_have_text("3 p.m.")
         # The hung request is given up: the page does not wait on it forever.
         for _ in range(100):
             if failed:

@@ -77,7 +77,12 @@ def open_console(
     folders: tuple[Path, Path, str], at: datetime, language: str = "en"
 ) -> Iterator[Console]:
     config, data, token = folders
-    files = {"settings.toml": f'language = "{language}"\n'} if language != "en" else {}
+    # TestClient's pages come from http://testserver: a DNS name, so a configured origin (the
+    # Host header alone is not trusted for WebSockets: DNS rebinding).
+    settings = 'allowed_origins = ["http://testserver"]\n'
+    if language != "en":
+        settings += f'language = "{language}"\n'
+    files = {"settings.toml": settings}
     make_config(config, files=files)
     app = create_app(Settings.load(config, data_dir=data, start_at=at))
     with TestClient(app, headers=ORIGIN) as client:
