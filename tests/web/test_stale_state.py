@@ -45,7 +45,7 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
         files={"settings.toml": 'allowed_origins = ["http://testserver"]\n'},
     )
     data = tmp_path / "data"
-    accounts(data, users=(("sec", "secretariat", None), ("nine", "chair", "cr9")))
+    accounts(data, users=(("sec", "secretariat", None), ("nine", "chair", "cr9")), config=config)
     return config, data
 
 
