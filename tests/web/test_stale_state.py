@@ -100,6 +100,7 @@ def test_a_chair_whose_rooms_are_gone_gets_answers_not_errors(
     console = client.get("/chair")
     assert console.status_code == 200
     assert "has no room in the programmes running now" in console.text
+    assert "You may act on no room." in console.text
     history = client.get("/chair/history")
     assert history.status_code == 403
     assert "Traceback" not in history.text
