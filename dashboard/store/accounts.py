@@ -246,6 +246,16 @@ class Accounts(Database):
             ).fetchone()
         return _session(row) if row else None
 
+    def session_live(self, id_hash: str, now: datetime) -> bool:
+        """Whether the session stored as ``id_hash`` is still on (not ended, not expired, its
+        user not removed): for what a session opened and keeps open (console sockets)."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM sessions WHERE id_hash = ? AND revoked = 0 AND expires > ?",
+                (id_hash, instant_text(now)),
+            ).fetchone()
+        return row is not None
+
     def revoke_session(self, secret: str) -> Session | None:
         """End a session (logout).  Returns it, or None if unknown or already revoked."""
         id_hash = _sha256(secret)
