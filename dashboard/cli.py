@@ -1,14 +1,14 @@
-"""The ``dashboard`` command line.
+"""The ``dashboard`` command line: the programme commands, ``serve`` and ``reload`` here;
+accounts in cli_accounts.py, the override log in cli_log.py.
 
 Every command exits 0 on success; on bad input it prints one line to stderr (file, line,
-problem; or the account's name and what is wrong with it) and exits 1; on bad usage, 2.  Never a
-traceback.
+problem; or the account's name and what is wrong with it) and exits 1; on bad usage, 2; the
+statuses all listed in cli_common.py and README.md.  Never a traceback, Ctrl+C included.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import math
 import os
@@ -16,34 +16,25 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from .store import Store
-
+from . import cli_accounts, cli_log
+from .cli_common import (
+    DATA_HELP,
+    AuditFailed,
+    BadInput,
+    StartFailed,
+    UsageError,
+    add_config_option,
+    print_json,
+)
 from .domain.json_format import now_json, programme_json
 from .domain.programme import Programme, ProgrammeError, local_instant
 from .domain.toml_format import to_toml
-from .settings import DEFAULT_CONFIG_DIR, Settings
+from .settings import Settings
 from .site import read_programme_file
 
-# Where the default comes from: dashboard/resources.py (default_data_dir).
-DATA_HELP = (
-    "data folder (default: $DASHBOARD_DATA_DIR, else the checkout's data/, or ./data when"
-    " installed from a wheel)"
-)
-
-
-class UsageError(Exception):
-    """Bad arguments: exit status 2."""
-
-
-class BadInput(Exception):
-    """An account the store refuses (its name, password, rooms, or one that exists): exit 1."""
-
-
-class AuditFailed(Exception):
-    """The override log does not verify: exit status 3."""
+DEFAULT_URL = "http://127.0.0.1:8000"
+INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl+C (128 + SIGINT)
 
 
 def read_programme(path: str, timezone: str | None = None) -> Programme:
@@ -64,12 +55,8 @@ def parse_instant(text: str, programme: Programme) -> datetime:
         raise UsageError(f"--at: {exc}") from None
 
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
-
-
 def cmd_export(args: argparse.Namespace) -> None:
-    _print_json(programme_json(read_programme(args.file, args.timezone)))
+    print_json(programme_json(read_programme(args.file, args.timezone)))
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -79,7 +66,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 def cmd_now(args: argparse.Namespace) -> None:
     programme = read_programme(args.file, args.timezone)
     instant = parse_instant(args.at, programme) if args.at else datetime.now(programme.tz)
-    _print_json(now_json(programme, instant))
+    print_json(now_json(programme, instant))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -132,138 +119,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
     tune_gc()
-    uvicorn.Server(uvicorn_config(app, settings.host, settings.port, args.log_level)).run()
-
-
-def _store(args: argparse.Namespace) -> Store:
-    from .store import Store  # here: reading programmes needs no database
-
-    settings = Settings.load(Path(args.config), data_dir=Path(args.data) if args.data else None)
-    return Store(settings.database)
-
-
-def _rooms_arg(text: str | None) -> tuple[str, ...]:
-    return tuple(r.strip() for r in (text or "").split(",") if r.strip())
-
-
-def _check_name(name: str, what: str) -> None:
-    """Before a password is asked for: a name the store would refuse is refused first."""
-    from .store.records import check_name
-
     try:
-        check_name(name, what)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
-
-
-def cmd_user_add(args: argparse.Namespace) -> None:
-    _check_name(args.name, "user")
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {args.name}: ")
-        if getpass.getpass("Again: ") != password:
-            raise UsageError("the passwords differ")
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    store = _store(args)
-    try:
-        user = store.add_user(args.name, args.role, password, _rooms_arg(args.rooms))
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
-    finally:
-        store.close()
-    print(f"added {user.name} ({user.role})", file=sys.stderr)
-
-
-def cmd_token_create(args: argparse.Namespace) -> None:
-    _check_name(args.name, "token")
-    store = _store(args)
-    try:
-        secret = store.create_token(args.name, args.role, _rooms_arg(args.rooms))
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
-    finally:
-        store.close()
-    print(secret)
-    print("Shown once: store it now. Send it as 'Authorization: Bearer <token>'.", file=sys.stderr)
-
-
-def cmd_token_revoke(args: argparse.Namespace) -> None:
-    store = _store(args)
-    try:
-        if not store.revoke_token(args.name):
-            raise UsageError(f"no active token named {args.name!r}")
-    finally:
-        store.close()
-    print(f"revoked {args.name}", file=sys.stderr)
-
-
-def cmd_audit_verify(args: argparse.Namespace) -> None:
-    store = _store(args)
-    try:
-        try:
-            result = store.verify(head=args.head)
-        except ValueError as exc:
-            raise UsageError(f"--head: {exc}") from None
-    finally:
-        store.close()
-    if not result.ok:
-        raise AuditFailed(f"audit chain broken at entry {result.first_bad_seq}: {result.message}")
-    held = f"; it holds the recorded head {args.head}" if args.head else ""
-    print(f"audit chain ok: {result.checked} overrides verified{held}")
-
-
-def cmd_audit_head(args: argparse.Namespace) -> None:
-    store = _store(args)
-    try:
-        digest = store.head_digest()
-    finally:
-        store.close()
-    if digest is None:
-        print("the override log is empty", file=sys.stderr)
-        return
-    print(digest)
-    print(
-        "Record this elsewhere (with the date); `dashboard audit verify --head DIGEST` checks"
-        " the log still holds it.",
-        file=sys.stderr,
-    )
-
-
-def cmd_backup(args: argparse.Namespace) -> None:
-    from .store.backup import BackupError, backup
-
-    settings = Settings.load(Path(args.config), data_dir=Path(args.data) if args.data else None)
-    try:
-        digest, count = backup(settings.database, Path(args.dest))
-    except BackupError as exc:
-        raise UsageError(str(exc)) from None
-    print(f"backed up {count} overrides to {args.dest}; head {digest or '(empty log)'}")
-    print(
-        f"Keep the audit key ({settings.database.parent / 'audit.key'}) safe apart from the"
-        " backups: restoring needs it. Record the head to check the backup later.",
-        file=sys.stderr,
-    )
-
-
-def cmd_restore(args: argparse.Namespace) -> None:
-    from .store.backup import BackupError, restore
-
-    settings = Settings.load(Path(args.config), data_dir=Path(args.data) if args.data else None)
-    try:
-        result = restore(
-            Path(args.src),
-            settings.database,
-            key=Path(args.key) if args.key else None,
-            head=args.head,
-        )
-    except BackupError as exc:
-        raise UsageError(str(exc)) from None
-    if not result.ok:
-        raise AuditFailed(
-            f"refused: the backup's log does not verify at entry {result.first_bad_seq}:"
-            f" {result.message}"
-        )
-    print(f"restored {result.checked} overrides into {settings.database}")
+        uvicorn.Server(uvicorn_config(app, settings.host, settings.port, args.log_level)).run()
+    except SystemExit as exc:
+        # uvicorn exits 3 when it cannot listen or the app's start-up fails, having logged
+        # why; 3 is this command's "the log does not verify", so it is said apart.
+        if exc.code in (None, 0):
+            raise
+        raise StartFailed(
+            f"the server did not start on {settings.host}:{settings.port} (the reason is"
+            " logged above)"
+        ) from None
 
 
 def cmd_reload(args: argparse.Namespace) -> None:
@@ -279,7 +145,7 @@ def cmd_reload(args: argparse.Namespace) -> None:
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            _print_json(json.loads(response.read()))
+            print_json(json.loads(response.read()))
     except urllib.error.HTTPError as exc:
         detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
         raise ProgrammeError(url, None, f"refused: {detail}") from None
@@ -308,15 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     now = programme_command("now", "Print the current and the next slot as JSON.")
     now.add_argument("--at", metavar="TIME", help="ISO 8601 instant (default: now)")
     now.set_defaults(func=cmd_now)
-    serve = commands.add_parser("serve", help="Run the live server.", description="Run the server.")
+    serve_help = "Run the live server (Ctrl+C stops it)."
+    serve = commands.add_parser("serve", help=serve_help, description=serve_help)
     serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
-    serve.add_argument(
-        "--config",
-        default=str(DEFAULT_CONFIG_DIR),
-        metavar="DIR",
-        help="folder with rooms.toml, settings.toml and the programmes",
-    )
+    add_config_option(serve)
     serve.add_argument(
         "--at",
         metavar="TIME",
@@ -330,74 +192,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the clock N times faster than real time",
     )
     serve.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="how much the server logs (default: info)",
     )
     serve.add_argument("--data", metavar="DIR", help=DATA_HELP)
     serve.set_defaults(func=cmd_serve)
 
-    def store_command(parent: Any, name: str, help_text: str) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = parent.add_parser(
-            name, help=help_text, description=help_text
-        )
-        sub.add_argument("--config", default=str(DEFAULT_CONFIG_DIR), metavar="DIR")
-        sub.add_argument("--data", metavar="DIR", help=DATA_HELP)
-        return sub
-
-    user = commands.add_parser("user", help="Staff accounts.").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
+    cli_accounts.register(commands)
+    cli_log.register(commands)
+    reload_help = "Re-read the config folder on a running server (revised programmes)."
+    reload = commands.add_parser("reload", help=reload_help, description=reload_help)
+    reload.add_argument(
+        "--url", default=DEFAULT_URL, help=f"the running server (default: {DEFAULT_URL})"
     )
-    add = store_command(
-        user, "add", "Add a staff account (password prompted, or one line on stdin)."
-    )
-    add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["chair", "secretariat"])
-    add.add_argument("--rooms", help="comma-separated room ids a chair acts on")
-    add.set_defaults(func=cmd_user_add)
-    token = commands.add_parser("token", help="Bearer tokens for other systems.").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
-    create = store_command(token, "create", "Create a token; it is printed once.")
-    create.add_argument("name")
-    create.add_argument("--role", required=True, choices=["chair", "secretariat"])
-    create.add_argument("--rooms", help="comma-separated room ids the token acts on")
-    create.set_defaults(func=cmd_token_create)
-    revoke = store_command(token, "revoke", "Revoke a token.")
-    revoke.add_argument("name")
-    revoke.set_defaults(func=cmd_token_revoke)
-    audit = commands.add_parser("audit", help="The override log.").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
-    verify = store_command(audit, "verify", "Check the hash chain; name the first bad entry.")
-    verify.add_argument(
-        "--head", metavar="DIGEST", help="a digest `audit head` printed: the log must hold it"
-    )
-    verify.set_defaults(func=cmd_audit_verify)
-    store_command(
-        audit, "head", "Print a short digest of the log's newest entry, to record elsewhere."
-    ).set_defaults(func=cmd_audit_head)
-    backup = store_command(
-        commands,
-        "backup",
-        "Copy the database to DEST (consistent while the server runs); prints the head.",
-    )
-    backup.add_argument("dest", metavar="DEST")
-    backup.set_defaults(func=cmd_backup)
-    restore = store_command(
-        commands,
-        "restore",
-        "Install a backup into the data folder, if its log verifies (the data folder must have"
-        " no database).",
-    )
-    restore.add_argument("src", metavar="SRC")
-    restore.add_argument(
-        "--key", metavar="FILE", help="the audit key (default: the data folder's audit.key)"
-    )
-    restore.add_argument("--head", metavar="DIGEST", help="a head the backup must hold")
-    restore.set_defaults(func=cmd_restore)
-    reload = commands.add_parser(
-        "reload", help="Re-read the config folder on a running server (revised programmes)."
-    )
-    reload.add_argument("--url", default="http://127.0.0.1:8000", help="the running server")
     reload.add_argument("--token", help="a secretariat token (default: $DASHBOARD_TOKEN)")
     reload.add_argument("--dry-run", action="store_true", help="only show what would change")
     reload.set_defaults(func=cmd_reload)
@@ -408,6 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
+    except KeyboardInterrupt:
+        # Ctrl+C: how `serve` is stopped (uvicorn shuts down gracefully, then raises the signal
+        # again), or any command given up on.  Not an error worth a traceback.
+        print("dashboard: stopped (Ctrl+C)", file=sys.stderr)
+        return INTERRUPTED
     except (ProgrammeError, BadInput) as exc:
         print(f"dashboard: {exc}", file=sys.stderr)
         return 1
@@ -417,6 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditFailed as exc:
         print(f"dashboard: {exc}", file=sys.stderr)
         return 3
+    except StartFailed as exc:
+        print(f"dashboard: {exc}", file=sys.stderr)
+        return 4
     return 0
 
 

@@ -122,8 +122,19 @@ class Formatter:
 
     def list_of(self, items: Iterable[str]) -> str:
         """ "A, B and C" with the locale's own words and separators ("A、B和C", "A وB وC");
-        English as the UN writes it, without a comma before "and"."""
-        return format_list(list(items), locale="en_GB" if self.english else self.locale)
+        English as the UN writes it, without a comma before "and".  Markup in (names each in
+        a template's ``<bdi>``), markup out: the locale's words escaped, the items as given."""
+        values = list(items)
+        locale = "en_GB" if self.english else self.locale
+        if not any(isinstance(value, Markup) for value in values):
+            return format_list(values, locale=locale)
+        # The list is made of placeholders that neither escaping nor any locale's pattern
+        # contains, then each is replaced by its item, escaped unless it is Markup already.
+        marks = [f"\x00{i}\x00" for i in range(len(values))]
+        joined = str(escape(format_list(marks, locale=locale)))
+        for mark, value in zip(marks, values, strict=True):
+            joined = joined.replace(mark, str(escape(value)))
+        return Markup(joined)  # noqa: S704  (every piece escaped above)
 
 
 def _meridiem(hour: int) -> str:

@@ -23,10 +23,14 @@ from tests.conftest import ROOT, SHIPPED_NOTE, Server, free_port, spawn_server, 
 PASSWORD = "correct horse battery"
 
 
-def cli(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """``dashboard ARGS --data DATA``; the result, whatever its exit status."""
+def cli(
+    *args: str, data: Path, stdin: str | None = None, config: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``dashboard ARGS --data DATA [--config CONFIG]``; the result, whatever its exit status.
+    Rooms are checked against the config's rooms.toml (the shipped one: cr4)."""
+    extra = ["--config", str(config)] if config else []
     return subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", *args, "--data", str(data)],
+        [sys.executable, "-m", "dashboard.cli", *args, "--data", str(data), *extra],
         input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
@@ -37,16 +41,23 @@ def cli(*args: str, data: Path, stdin: str | None = None) -> subprocess.Complete
 
 
 def add_user(
-    data: Path, name: str, role: str, password: str = PASSWORD, rooms: str | None = None
+    data: Path,
+    name: str,
+    role: str,
+    password: str = PASSWORD,
+    rooms: str | None = None,
+    config: Path | None = None,
 ) -> None:
     args = ["user", "add", name, "--role", role, *(["--rooms", rooms] if rooms else [])]
-    result = cli(*args, data=data, stdin=password + "\n")
+    result = cli(*args, data=data, stdin=password + "\n", config=config)
     assert result.returncode == 0, result.stderr
 
 
-def create_token(data: Path, name: str, role: str, rooms: str | None = None) -> str:
+def create_token(
+    data: Path, name: str, role: str, rooms: str | None = None, config: Path | None = None
+) -> str:
     args = ["token", "create", name, "--role", role, *(["--rooms", rooms] if rooms else [])]
-    result = cli(*args, data=data)
+    result = cli(*args, data=data, config=config)
     assert result.returncode == 0, result.stderr
     secret = result.stdout.strip()
     assert secret.startswith("dsh_"), result.stdout
@@ -57,16 +68,19 @@ def accounts(
     data: Path,
     users: tuple[tuple[str, str, str | None], ...] = (),
     tokens: tuple[tuple[str, str, str | None], ...] = (),
+    config: Path | None = None,
 ) -> dict[str, str]:
     """Add ``users`` and create ``tokens`` (each (name, role, rooms)) with the command line, the
-    commands running side by side; the tokens' secrets by name."""
+    commands running side by side; the tokens' secrets by name.  Rooms are checked against
+    ``config``'s rooms.toml (default: the shipped config, cr4)."""
+    extra = ["--config", str(config)] if config else []
     runs: list[tuple[str, subprocess.Popen[str], str]] = []
     for kind, entries in (("user", users), ("token", tokens)):
         for name, role, rooms in entries:
             action = "add" if kind == "user" else "create"
             args = [kind, action, name, "--role", role, *(["--rooms", rooms] if rooms else [])]
             process = subprocess.Popen(
-                [sys.executable, "-m", "dashboard.cli", *args, "--data", str(data)],
+                [sys.executable, "-m", "dashboard.cli", *args, "--data", str(data), *extra],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

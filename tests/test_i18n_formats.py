@@ -75,6 +75,17 @@ def test_lists_use_the_locale_s_words(language: str, written: str) -> None:
     assert Formatter(language).list_of(["5"]) == "5"
 
 
+@pytest.mark.parametrize(("language", "word"), [("en", " and "), ("zh", "和"), ("ar", " و")])
+def test_a_list_of_markup_is_markup(language: str, word: str) -> None:
+    """Names each in a template's <bdi> (the console's "You may act on"): kept as markup, the
+    plain items escaped."""
+    items = [Markup("<bdi>A &amp; B</bdi>"), "<C>"]
+    joined = Formatter(language).list_of(items)
+    assert isinstance(joined, Markup)
+    assert joined == f"<bdi>A &amp; B</bdi>{word}&lt;C&gt;"
+    assert "\x00" not in Formatter(language).list_of([Markup("<b>x</b>")] * 3)
+
+
 def test_markup_stays_markup_and_the_rest_is_escaped() -> None:
     fmt = Formatter("zh")
     joined = fmt.join_date_time(Markup('<span class="nowrap">12月13日周三</span>'), "<15:15>")

@@ -90,7 +90,9 @@ class Accounts(Database):
             raise ValueError(f"user {name!r} already exists") from None
         return User(name, role, tuple(rooms))
 
-    def set_password(self, name: str, password: str) -> None:
+    def set_password(self, name: str, password: str) -> int:
+        """A new password; every session of the user ends with the old one (whoever knew it may
+        be logged in).  The number of sessions ended."""
         _check_password(password)
         hashed = self._hasher.hash(password)
         with self._write() as conn:
@@ -99,6 +101,26 @@ class Accounts(Database):
             )
             if cursor.rowcount == 0:
                 raise ValueError(f"no user {name!r}")
+            ended = conn.execute(
+                "UPDATE sessions SET revoked = 1 WHERE user = ? AND revoked = 0", (name,)
+            )
+            return ended.rowcount
+
+    def remove_user(self, name: str) -> int:
+        """Remove the account and end its sessions, in one transaction; the number of live
+        sessions ended.  What it did stays in the override log and the audit trail, under its
+        name."""
+        with self._write() as conn:
+            live = conn.execute(
+                "SELECT count(*) FROM sessions WHERE user = ? AND revoked = 0", (name,)
+            ).fetchone()
+            # The sessions go with the user (ON DELETE CASCADE); deleted explicitly all the
+            # same, so that removal never depends on the foreign-key pragma being on.
+            conn.execute("DELETE FROM sessions WHERE user = ?", (name,))
+            cursor = conn.execute("DELETE FROM users WHERE name = ?", (name,))
+            if cursor.rowcount == 0:
+                raise ValueError(f"no user {name!r}")
+        return int(live[0])
 
     def user(self, name: str) -> User | None:
         with self._read() as conn:
@@ -223,6 +245,16 @@ class Accounts(Database):
                 (_sha256(secret), now_text),
             ).fetchone()
         return _session(row) if row else None
+
+    def session_live(self, id_hash: str, now: datetime) -> bool:
+        """Whether the session stored as ``id_hash`` is still on (not ended, not expired, its
+        user not removed): for what a session opened and keeps open (console sockets)."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM sessions WHERE id_hash = ? AND revoked = 0 AND expires > ?",
+                (id_hash, instant_text(now)),
+            ).fetchone()
+        return row is not None
 
     def revoke_session(self, secret: str) -> Session | None:
         """End a session (logout).  Returns it, or None if unknown or already revoked."""

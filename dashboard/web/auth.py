@@ -110,6 +110,12 @@ async def session_actor(conn: HTTPConnection) -> Actor | None:
     return Actor(user.name, user.role, user.rooms, session)
 
 
+async def session_still_live(conn: HTTPConnection, session: Session) -> bool:
+    """Whether ``session`` is still on: it may have been ended since by another process
+    (``dashboard user remove`` or ``user passwd``), which cannot reach this one's sockets."""
+    return await run_in_threadpool(store_of(conn).session_live, session.id_hash, _real_now())
+
+
 async def token_actor(conn: HTTPConnection) -> Actor | None:
     header = conn.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")

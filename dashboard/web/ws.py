@@ -24,7 +24,8 @@ from websockets.exceptions import ConnectionClosed
 from ..live.hub import Hub, Subscriber
 from ..live.screens import Screen, ScreenRegistry, screen_name
 from ..live.service import OVERVIEW, console_channel, display_channel, room_channel
-from .auth import session_actor
+from ..store import Session
+from .auth import session_actor, session_still_live
 from .security import MAX_WS_MESSAGE, origin_allowed
 from .views import live
 
@@ -40,6 +41,9 @@ MIN_RATE = 1.0
 # A console whose account has no room in the running programmes listens here: only the hub's
 # heartbeat reaches it, so the page stays quietly connected instead of reconnecting forever.
 NO_ROOMS = "console:-"
+# How often an open console socket checks that its session is still on: a session ended by the
+# command line (another process: `dashboard user remove`, `user passwd`) closes it within this.
+SESSION_RECHECK = 15.0
 # How a peer going away shows up, depending on where the send or receive was.
 GONE = (WebSocketDisconnect, ConnectionClosed, ConnectionError, OSError)
 
@@ -222,5 +226,22 @@ async def chair_socket(websocket: WebSocket) -> None:
     rooms = [r.id for r in live(websocket).site.rooms if allowed is None or r.id in allowed]
     channels = [console_channel(r) for r in rooms] or [NO_ROOMS]
     registry: StaffSockets = websocket.app.state.staff_sockets
-    with registry.holding(actor.session.id_hash, websocket):
-        await serve_channels(websocket, channels)
+    watch = asyncio.create_task(_close_when_ended(websocket, actor.session))
+    try:
+        with registry.holding(actor.session.id_hash, websocket):
+            await serve_channels(websocket, channels)
+    finally:
+        watch.cancel()
+        with contextlib.suppress(BaseException):
+            await watch
+
+
+async def _close_when_ended(websocket: WebSocket, session: Session) -> None:
+    """Close the console's socket once its session has ended elsewhere, as a logout here does
+    (1008; the page's reconnection is then refused)."""
+    while True:
+        await asyncio.sleep(SESSION_RECHECK)
+        if not await session_still_live(websocket, session):
+            with contextlib.suppress(*GONE, RuntimeError):  # RuntimeError: already closed
+                await websocket.close(code=CLOSE_POLICY, reason="session ended")
+            return

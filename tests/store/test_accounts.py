@@ -227,6 +227,42 @@ def test_revoke_sessions_of(store: Store) -> None:
     assert store.revoke_sessions_of("alice") == 0
 
 
+def test_set_password_ends_the_sessions(store: Store) -> None:
+    store.add_user("alice", "chair", "correct horse")
+    store.add_user("bob", "chair", "correct horse")
+    a1, _ = store.create_session("alice", T0, HOUR)
+    a2, _ = store.create_session("alice", T0, HOUR)
+    b1, _ = store.create_session("bob", T0, HOUR)
+    assert store.set_password("alice", "new password") == 2
+    assert store.session(a1, T0) is None and store.session(a2, T0) is None
+    assert store.session(b1, T0) is not None
+    # A refused password changes nothing: the password, and the sessions, stay.
+    a3, _ = store.create_session("alice", T0, HOUR)
+    with pytest.raises(ValueError, match="short"):
+        store.set_password("alice", "short")
+    assert store.session(a3, T0) is not None
+    assert store.check_password("alice", "new password") is not None
+
+
+def test_remove_user_ends_the_sessions(store: Store) -> None:
+    store.add_user("alice", "chair", "correct horse", ("cr4",))
+    store.add_user("bob", "chair", "correct horse")
+    a1, _ = store.create_session("alice", T0, HOUR)
+    a2, _ = store.create_session("alice", T0, HOUR)
+    store.revoke_session(a2)  # already ended: not counted
+    b1, _ = store.create_session("bob", T0, HOUR)
+    assert store.remove_user("alice") == 1
+    assert store.user("alice") is None
+    assert store.check_password("alice", "correct horse") is None
+    assert store.session(a1, T0) is None
+    assert store.session(b1, T0) is not None
+    with pytest.raises(ValueError, match="no user 'alice'"):
+        store.remove_user("alice")
+    # The name can be taken again, by a new account with nothing of the old one's.
+    store.add_user("alice", "secretariat", "other horse")
+    assert store.session(a1, T0) is None
+
+
 def test_session_refusals(store: Store) -> None:
     with pytest.raises(ValueError, match="no user"):
         store.create_session("ghost", T0, HOUR)

@@ -171,7 +171,27 @@ def test_a_bad_account_name_is_refused_with_exit_status_1(
 def test_good_names_are_taken(tmp_path: Path) -> None:
     data = tmp_path / "data"
     for name in ("alice", "m.garcia@un.org", "panel-cr4", "desk_2", "7th-floor"):
-        result = cli("user", "add", name, "--role", "chair", data=data, stdin=PASSWORD + "\n")
+        result = cli(
+            "user",
+            "add",
+            name,
+            "--role",
+            "chair",
+            "--rooms",
+            "cr4",
+            data=data,
+            stdin=PASSWORD + "\n",
+        )
         assert result.returncode == 0, result.stderr
-    again = cli("user", "add", "alice", "--role", "chair", data=data, stdin=PASSWORD + "\n")
+    again = cli(
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "chair",
+        "--rooms",
+        "cr4",
+        data=data,
+        stdin=PASSWORD + "\n",
+    )
     assert (again.returncode, "already exists" in again.stderr) == (1, True)

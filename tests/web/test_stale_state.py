@@ -45,7 +45,7 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
         files={"settings.toml": 'allowed_origins = ["http://testserver"]\n'},
     )
     data = tmp_path / "data"
-    accounts(data, users=(("sec", "secretariat", None), ("nine", "chair", "cr9")))
+    accounts(data, users=(("sec", "secretariat", None), ("nine", "chair", "cr9")), config=config)
     return config, data
 
 
@@ -100,6 +100,7 @@ def test_a_chair_whose_rooms_are_gone_gets_answers_not_errors(
     console = client.get("/chair")
     assert console.status_code == 200
     assert "has no room in the programmes running now" in console.text
+    assert "You may act on no room." in console.text
     history = client.get("/chair/history")
     assert history.status_code == 403
     assert "Traceback" not in history.text

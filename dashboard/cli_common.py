@@ -1,0 +1,78 @@
+"""What the ``dashboard`` commands share: the errors that set the exit status, the options of
+every command that opens the database, and opening it.
+
+The exit statuses (README.md, "Exit codes"): 0 done; 1 bad input (a file, an account, a room);
+2 bad usage; 3 the override log does not verify; 4 the server could not start; 130 stopped by
+Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .settings import DEFAULT_CONFIG_DIR, Settings
+
+if TYPE_CHECKING:
+    from .store import Store
+
+# Where each default comes from: Settings.load (settings.toml's data_dir) and
+# dashboard/resources.py (default_data_dir).
+DATA_HELP = (
+    "data folder, where the database and audit.key are (default: data_dir in the config"
+    " folder's settings.toml, else $DASHBOARD_DATA_DIR, else data/ in a checkout, or ./data in"
+    " the working directory when installed from a wheel)"
+)
+CONFIG_HELP = (
+    "config folder with rooms.toml, settings.toml and the programmes (default: the shipped"
+    f" one, {DEFAULT_CONFIG_DIR})"
+)
+
+
+class UsageError(Exception):
+    """Bad arguments: exit status 2."""
+
+
+class BadInput(Exception):
+    """An account the store refuses (its name, password, rooms, or one that exists), or one
+    that is not there: exit 1."""
+
+
+class AuditFailed(Exception):
+    """The override log does not verify: exit status 3."""
+
+
+class StartFailed(Exception):
+    """The server could not start (its address in use, start-up failed): exit status 4."""
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def add_config_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--config", default=str(DEFAULT_CONFIG_DIR), metavar="DIR", help=CONFIG_HELP)
+
+
+def add_store_options(sub: argparse.ArgumentParser) -> None:
+    """--config (it may name the data folder, and holds rooms.toml) and --data."""
+    add_config_option(sub)
+    sub.add_argument("--data", metavar="DIR", help=DATA_HELP)
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    return Settings.load(Path(args.config), data_dir=Path(args.data) if args.data else None)
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    from .store import Store  # here: reading programmes needs no database
+
+    return Store(settings_of(args).database)
+
+
+def say(text: str) -> None:
+    """What a command reports besides its output: to stderr, so stdout stays the output."""
+    print(text, file=sys.stderr)
