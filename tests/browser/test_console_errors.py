@@ -27,7 +27,10 @@ from .test_console import BEFORE_TEN, DESK, log_in, staff_server
 StartServer = Callable[..., Server]
 NewPage = Callable[..., Watched]
 
-ENDED = "Your session has ended: nothing was sent. Log in again here; what you typed in the form is kept."
+ENDED = (
+    "Your session has ended: nothing was sent. Log in again here; what you typed in the form"
+    " is kept."
+)
 LOST = (
     "Connection lost: the server could not be reached. Check the network, then press the"
     " button again (nothing is ever sent twice)."
