@@ -408,9 +408,15 @@ def _target(
         raise OverrideError("target", f"no override {target!r}")
     if found.kind is OverrideKind.CLEAR or target in cleared_ids(existing, now):
         raise OverrideError("target", "is already cleared")
-    if allowed is not None and not set(found.rooms) <= allowed:
+    if not may_clear(found, allowed):
         raise NotAllowed("target", "that override concerns rooms you may not act on")
     return target
+
+
+def may_clear(target: Override, allowed: frozenset[str] | None) -> bool:
+    """Whether one who may act on the rooms ``allowed`` (None: every room) may undo
+    ``target``: only if it acts on none but those rooms."""
+    return allowed is None or set(target.rooms) <= allowed
 
 
 def _room_for_announcement(

@@ -29,6 +29,7 @@ from ..assets import Assets
 from ..domain.overrides import Override
 from ..domain.plan import Banner
 from ..domain.programme import Programme
+from ..domain.requests import may_clear
 from ..domain.rooms import Room
 from ..domain.timeline import Say, ScreenState, Status
 from ..i18n import Formatter, load_translations, text_direction
@@ -165,6 +166,14 @@ def build_id(assets: Assets | None, templates_dir: Path, language: str) -> str:
     return h.hexdigest()[:12]
 
 
+def room_may_undo(override: Override, room_id: str) -> bool:
+    """Whether the console of a room-bound staff member shows Undo by ``override`` in the room
+    ``room_id``: one frame serves every console of the room, so only if whoever may act on
+    that room may undo it (an override on other rooms too, such as the secretariat's
+    announcement to all rooms, is refused to a chair of one room)."""
+    return may_clear(override, frozenset({room_id}))
+
+
 class Renderer:
     def __init__(
         self,
@@ -204,6 +213,7 @@ class Renderer:
             live_timings=(timings or LiveTimings()).page_attributes(),
             epoch_ms=epoch_ms,
             room_names=room_names or {},
+            room_may_undo=room_may_undo,
         )
         self.env.filters["links"] = links
         self.env.filters["unbroken"] = unbroken
@@ -236,8 +246,11 @@ class Renderer:
             "partials/_room_day.html", v=view
         )
 
-    def console_frame(self, view: RoomView) -> str:
-        return self.render("partials/_console_room.html", v=view)
+    def console_frame(self, view: RoomView, undo_all: bool) -> str:
+        """The console's view of a room: for those who may act on every room (``undo_all``:
+        Undo by every override), or for those bound to rooms (Undo only by the overrides that
+        act on this room alone: see ``room_may_undo``)."""
+        return self.render("partials/_console_room.html", v=view, undo_all=undo_all)
 
     def card(self, view: RoomView) -> str:
         return self.render("partials/_room_card.html", v=view)

@@ -39,8 +39,10 @@ def room_channel(room_id: str) -> str:
     return f"room:{room_id}"
 
 
-def console_channel(room_id: str) -> str:
-    return f"console:{room_id}"
+def console_channel(room_id: str, every_room: bool = True) -> str:
+    """The console's channel of a room: for staff who may act on every room, or (``every_room``
+    False) for those bound to some rooms, whose frames offer Undo only where they may act."""
+    return f"console:{room_id}" if every_room else f"console:{room_id}:bound"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +184,8 @@ class LiveService:
         timeline = self._timeline(view, entries, instant, before, key)
         now_html = self.renderer.display_now(view)
         room_frame = self.renderer.room_frame(view)
-        console_frame = self.renderer.console_frame(view)
+        console_frame = self.renderer.console_frame(view, undo_all=True)
+        console_own = self.renderer.console_frame(view, undo_all=False)
         card = self.renderer.card(view)
         cards = {r.id: c.card for r, c in self._committed_rooms()}
         cards[room_id] = card
@@ -200,6 +203,7 @@ class LiveService:
         )
         self.hub.publish(room_channel(room_id), version, room_frame)
         self.hub.publish(console_channel(room_id), version, console_frame)
+        self.hub.publish(console_channel(room_id, every_room=False), version, console_own)
         self.hub.publish(
             OVERVIEW, sum(c.view.version for _, c in self._committed_rooms()), overview
         )

@@ -31,7 +31,14 @@ from ..domain.overrides import (
 )
 from ..domain.plan import RoomPlan, plan_room
 from ..domain.programme import venue_time
-from ..domain.requests import ANY_KIND_FIELDS, FIELDS, KIND_FIELDS, NO_EXPIRY, default_expiry
+from ..domain.requests import (
+    ANY_KIND_FIELDS,
+    FIELDS,
+    KIND_FIELDS,
+    NO_EXPIRY,
+    default_expiry,
+    may_clear,
+)
 from ..domain.timeline import screen_state
 from ..live.desk import AlreadySent
 from ..live.render import RoomView
@@ -103,6 +110,7 @@ async def console(request: Request) -> Response:
         actor=actor,
         views=views,
         csrf=actor.session.csrf,
+        undo_all=actor.allowed_rooms is None,
         form_key=uuid.uuid4().hex,
         kinds=[k for k in OverrideKind if k is not OverrideKind.CLEAR],
         rooms=service.site.rooms,
@@ -336,6 +344,7 @@ async def history(request: Request) -> Response:
         overrides=list(reversed(logged)),
         states={o.id: history_state(o, cleared, standing_ids, now, plan) for o in logged},
         targets={o.id: o for o in logged},
+        may_undo={o.id for o in logged if may_clear(o, actor.allowed_rooms)},
         rooms=[service.site.room(r) for r in rooms_of(request, actor)],
         tz=service.site.programmes[room_id].tz,
         csrf=actor.session.csrf if actor.session else "",

@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from ..domain.rooms import Room
 from ..live.service import LiveService
 from ..store import StorageError
+from .auth import session_actor
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,51 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _console_action(request: Request) -> bool:
+    """An action of the console's page (htmx, not a GET poll): its errors are answered with a
+    fragment to show by the action (htmx swaps it: static/js/console.js), not a whole page."""
+    return (
+        request.url.path.startswith("/chair/")
+        and request.headers.get("hx-request") == "true"
+        and request.method != "GET"
+    )
+
+
+def _problem(exc: HTTPException) -> str:
+    """What went wrong, as the console's error fragment words it."""
+    if exc.status_code == 401:
+        return "session"
+    if exc.status_code == 403 and "CSRF" in str(exc.detail):
+        return "csrf"
+    if exc.status_code in (403, 404, 413, 429):
+        return str(exc.status_code)
+    return "refused" if exc.status_code < 500 else "server"
+
+
+async def console_error(
+    request: Request, status: int, problem: str, csrf: str | None = None
+) -> Response:
+    """The console's error fragment (partials/_console_message.html), with the status.  It is
+    swapped into the action's target whatever the target's own swap style (HX-Reswap)."""
+    html = request.app.state.renderer.render(
+        "partials/_console_message.html", ok=False, problem=problem, status=status, csrf=csrf
+    )
+    headers = {"cache-control": "no-store", "hx-reswap": "innerHTML", "x-console-error": problem}
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if _console_action(request):
+        problem = _problem(exc)
+        csrf = None
+        if problem == "csrf":
+            # The page's token is out of date (a log-in since, in another tab): the session's
+            # own goes back with the answer, only readable by this origin's pages (the
+            # Fetch-Metadata and Origin checks passed), so that sending again works.
+            actor = await session_actor(request)
+            csrf = actor.session.csrf if actor and actor.session else None
+        return await console_error(request, exc.status_code, problem, csrf)
     if _wants_json(request):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
     room = exc.room if isinstance(exc, RoomNotFound) else None
@@ -44,6 +88,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    if _console_action(request):
+        return await console_error(request, 500, "server")
     if _wants_json(request):
         return JSONResponse({"error": "internal error"}, status_code=500)
     html = request.app.state.renderer.render("error.html", status=500, room=None, rooms=())
@@ -64,6 +110,8 @@ async def storage_error(request: Request, exc: Exception) -> Response:
     status = 507 if exc.state == "full" else 503
     log.error("%s %s: %s", request.method, request.url.path, exc)
     message = STORAGE_MESSAGES.get(exc.state, STORAGE_MESSAGES["failing"])
+    if _console_action(request):
+        return await console_error(request, status, f"storage-{exc.state}")
     if _wants_json(request):
         return JSONResponse({"error": message, "storage": exc.state}, status_code=status)
     html = request.app.state.renderer.render("error.html", status=status, room=None, rooms=())

@@ -224,7 +224,8 @@ async def chair_socket(websocket: WebSocket) -> None:
         return
     allowed = actor.allowed_rooms
     rooms = [r.id for r in live(websocket).site.rooms if allowed is None or r.id in allowed]
-    channels = [console_channel(r) for r in rooms] or [NO_ROOMS]
+    every_room = allowed is None
+    channels = [console_channel(r, every_room) for r in rooms] or [NO_ROOMS]
     registry: StaffSockets = websocket.app.state.staff_sockets
     watch = asyncio.create_task(_close_when_ended(websocket, actor.session))
     try:
