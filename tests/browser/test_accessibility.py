@@ -10,6 +10,7 @@ the pages show their lists, their Undo buttons and their banners."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 import httpx
 import pytest
@@ -83,7 +84,11 @@ def test_every_page_has_no_accessibility_violation(
     language, url = site
     found: list[str] = []
 
-    def check(watched: Watched, what: str, schemes: tuple[str, ...] = ("light", "dark")) -> None:
+    def check(
+        watched: Watched,
+        what: str,
+        schemes: tuple[Literal["light", "dark"], ...] = ("light", "dark"),
+    ) -> None:
         for scheme in schemes:
             watched.page.emulate_media(color_scheme=scheme)
             result = violations(watched.page)
@@ -138,3 +143,134 @@ def test_every_page_has_no_accessibility_violation(
         check(other, f"the page {path}")
 
     assert not found, "\n\n".join(found)
+
+
+# --- the keyboard -------------------------------------------------------------------------------
+
+# What a person can act on: each must be reached by Tab, and show where the focus is.
+INTERACTIVE = (
+    "a[href], button, input:not([type=hidden]), select, textarea, summary,"
+    " [tabindex]:not([tabindex='-1']), [contenteditable]"
+)
+# htmx acts on a click by default: any element with a request and no other trigger.
+CLICKED = "[hx-get]:not([hx-trigger]), [hx-post]:not([hx-trigger])"
+NATIVE = {"A", "BUTTON", "INPUT", "SELECT", "TEXTAREA", "FORM"}
+
+MARK = """
+(selector) => {
+  const shown = (el) => !el.disabled && el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== "hidden" && !el.closest("[inert], [hidden], template");
+  const els = [...document.querySelectorAll(selector)].filter(shown);
+  els.forEach((el, i) => { el.dataset.kbd = String(i); });
+  return els.map((el) => el.outerHTML.slice(0, 100));
+}
+"""
+# The focus ring as computed: outline and box-shadow, and the outline's contrast with the
+# background the element sits on (WCAG 1.4.11: 3:1).
+RING = """
+(kbd) => {
+  const el = kbd === null ? document.activeElement : document.querySelector(`[data-kbd="${kbd}"]`);
+  if (!el || !el.dataset || el.dataset.kbd === undefined) return null;
+  const s = getComputedStyle(el);
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const lin = (c) => {
+      c /= 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  let bg = [255, 255, 255];
+  for (let node = el.parentElement; node; node = node.parentElement) {
+    const c = rgb(getComputedStyle(node).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { bg = c; break; }
+  }
+  const [a, b] = [luminance(rgb(s.outlineColor)), luminance(bg)].sort((x, y) => y - x);
+  return {
+    kbd: el.dataset.kbd, style: s.outlineStyle, width: parseFloat(s.outlineWidth),
+    look: `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor} ${s.boxShadow}`,
+    contrast: (a + 0.05) / (b + 0.05),
+  };
+}
+"""
+
+
+def tab_through(page: Page) -> list[str]:
+    """Tab from the top of ``page`` through every interactive element: each is reached, with an
+    outline of 2 px or more, unlike its look unfocused, at 3:1 against what is behind it.
+    The problems found (none: an empty list)."""
+    problems = []
+    clicked = page.eval_on_selector_all(CLICKED, "(els) => els.map((el) => el.tagName)")
+    problems += [
+        f"a {tag} acts on a click but is no control" for tag in clicked if tag not in NATIVE
+    ]
+    elements: list[str] = page.evaluate(MARK, INTERACTIVE)
+    assert elements, "nothing to tab to"
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    unfocused = [page.evaluate(RING, str(i))["look"] for i in range(len(elements))]
+    reached: dict[str, dict[str, object]] = {}
+    # A date-and-time field takes several Tabs (day, month, year, hours...).
+    for _ in range(8 * len(elements) + 8):
+        page.keyboard.press("Tab")
+        ring = page.evaluate(RING, None)
+        if ring is not None:
+            reached.setdefault(str(ring["kbd"]), ring)
+        if len(reached) == len(elements):
+            break
+    for i, html in enumerate(elements):
+        ring = reached.get(str(i))
+        if ring is None:
+            problems.append(f"never reached by Tab: {html}")
+        elif ring["style"] == "none" or float(str(ring["width"])) < 2:
+            problems.append(f"no visible focus ({ring['look']}): {html}")
+        elif ring["look"] == unfocused[i]:
+            problems.append(f"looks the same focused: {html}")
+        elif float(str(ring["contrast"])) < 3:
+            problems.append(f"focus ring at {float(str(ring['contrast'])):.2f}:1: {html}")
+    return problems
+
+
+def test_every_action_is_reached_by_keyboard_with_a_visible_focus(
+    site: tuple[str, str], new_page: NewPage
+) -> None:
+    """The console (a secretariat's: the revision form too), light and dark, on a desk and on a
+    phone; the history; the phone pages.  And the keyboard acts: Enter on an Undo undoes."""
+    _, url = site
+    problems: list[str] = []
+    console = new_page(viewport=DESK)
+    page = console.page
+    log_in(page, url)
+    looks: list[tuple[ViewportSize, Literal["light", "dark"]]] = [
+        (DESK, "light"),
+        (DESK, "dark"),
+        (PHONE, "light"),
+    ]
+    for viewport, scheme in looks:
+        page.set_viewport_size(viewport)
+        page.emulate_media(color_scheme=scheme)
+        found = tab_through(page)
+        problems += [f"console {viewport['width']} px, {scheme}: {p}" for p in found]
+    console.checked = True  # by the other test
+    history = new_page(viewport=DESK)
+    history.page.context.add_cookies(page.context.cookies())
+    for path in ("/chair/history?room=cr4", "/", "/rooms/cr4"):
+        history.page.goto(url + path)
+        problems += [f"{path}: {p}" for p in tab_through(history.page)]
+    history.checked = True
+    assert not problems, "\n".join(problems)
+
+    # Enter on the console's first Undo (found by Tab alone) takes the override back.
+    page.goto(f"{url}/chair")
+    live(page)
+    undo = page.locator("#console-cr4 button.undo")
+    before = undo.count()
+    assert before > 0
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.classList.contains('undo')"):
+            break
+    else:
+        pytest.fail("Tab never reached an Undo button")
+    page.keyboard.press("Enter")
+    expect(page.locator("#console-message .ok")).to_be_visible()
+    expect(undo).to_have_count(before - 1)
