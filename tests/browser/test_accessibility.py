@@ -9,6 +9,7 @@ the pages show their lists, their Undo buttons and their banners."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from typing import Literal
 
@@ -19,7 +20,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 from tests._staff import PASSWORD, accounts, bearer
 from tests.conftest import make_config, spawn_server, stop_server
 
-from .axe import describe, violations
+from .axe import AXE, VENDOR, describe, version, violations
 from .conftest import Watched
 
 NewPage = Callable[..., Watched]
@@ -60,6 +61,19 @@ def site(
         yield language, server.url
     finally:
         stop_server(server)
+
+
+def test_the_vendored_axe_core_is_the_one_recorded() -> None:
+    """axe.min.js is the file axe-core.txt names, by its sha256 and its banner (as
+    ``bash scripts/vendor_axe.sh`` checks it), with its licence beside it."""
+    record = dict(
+        line.split(" = ", 1)
+        for line in (VENDOR / "axe-core.txt").read_text(encoding="utf-8").splitlines()
+        if " = " in line
+    )
+    assert hashlib.sha256(AXE.read_bytes()).hexdigest() == record["sha256"]
+    assert AXE.read_text(encoding="utf-8").startswith(f"/*! axe v{version()}\n")
+    assert "Mozilla Public License" in (VENDOR / "LICENSE.axe-core").read_text(encoding="utf-8")
 
 
 def live(page: Page) -> None:
