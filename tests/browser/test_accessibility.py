@@ -110,51 +110,49 @@ def test_every_page_has_no_accessibility_violation(
                 found.append(describe(result, f"{what} ({language}, {scheme})"))
         watched.checked = True
 
-    login = new_page(viewport=DESK)
-    login.page.goto(f"{url}/chair")
-    check(login, "the login page")
-    login.page.fill("#name", "sam")
-    login.page.fill("#password", "wrong password")
-    login.page.get_by_role("button", name=LOGIN[language]).click()
-    expect(login.page.locator("p.error")).to_be_visible()
-    check(login, "the login page, after a wrong password")
+    # One page for the staff's pages (log in, the console, the history), one for the others.
+    staff = new_page(viewport=DESK)
+    page = staff.page
+    page.goto(f"{url}/chair")
+    check(staff, "the login page")
+    page.fill("#name", "sam")
+    page.fill("#password", "wrong password")
+    page.get_by_role("button", name=LOGIN[language]).click()
+    expect(page.locator("p.error")).to_be_visible()
+    check(staff, "the login page, after a wrong password")
 
-    console = new_page(viewport=DESK)
-    page = console.page
     log_in(page, url)
-    check(console, "the console")
+    check(staff, "the console")
     page.select_option("#f-kind", "announce")
     page.fill("#f-text", "Lunch is served")
     page.locator("#override-form button[type=button]").click()  # the preview
     expect(page.locator("#console-preview .preview")).to_be_visible()
     page.locator("#override-form button[type=submit]").click()
     expect(page.locator("#console-message .ok")).to_be_visible()
-    check(console, "the console, with a preview and a message")
+    check(staff, "the console, with a preview and a message")
 
-    history = new_page(viewport=DESK)
-    history.page.context.add_cookies(page.context.cookies())
-    history.page.goto(f"{url}/chair/history?room=cr4")
-    expect(history.page.locator("table.history")).to_be_visible()
-    check(history, "the history")
+    page.goto(f"{url}/chair/history?room=cr4")
+    expect(page.locator("table.history")).to_be_visible()
+    check(staff, "the history")
 
+    public = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     for path in ("/", "/rooms/cr4"):
-        phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-        phone.page.goto(url + path)
-        live(phone.page)
-        check(phone, f"the phone page {path}")
+        public.page.goto(url + path)
+        live(public.page)
+        check(public, f"the phone page {path}")
 
+    public.page.goto(f"{url}/display/cr4")
+    live(public.page)
     for viewport in (LANDSCAPE, PORTRAIT):
-        display = new_page(viewport=viewport)
-        display.page.goto(f"{url}/display/cr4")
-        live(display.page)
-        expect(display.page.locator("#display-now .banner").first).to_be_visible()
+        public.page.set_viewport_size(viewport)
+        expect(public.page.locator("#display-now .banner").first).to_be_visible()
         size = f"{viewport['width']}×{viewport['height']}"
-        check(display, f"the display /display/cr4 ({size})", ("dark",))  # always dark
+        check(public, f"the display /display/cr4 ({size})", ("dark",))  # always dark
 
-    other = new_page(viewport=DESK)
+    public.page.set_viewport_size(DESK)
     for path in ("/display/", "/rooms/nowhere"):
-        other.page.goto(url + path)
-        check(other, f"the page {path}")
+        public.page.goto(url + path)
+        check(public, f"the page {path}")
 
     assert not found, "\n\n".join(found)
 
