@@ -3,6 +3,9 @@ against real ``dashboard serve`` processes (``start_server`` from tests/conftest
 
 Every page opened through ``new_page`` is watched: console errors, uncaught script errors and
 Content-Security-Policy violations are collected, and ``Watched.assert_clean()`` fails on any.
+And every such page is checked for accessibility when its test has passed: axe-core
+(tests/browser/axe.py) runs on the page as the test left it, and any violation fails the test
+(at teardown).  A test that checks its pages itself sets ``Watched.checked``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from tests.conftest import ARTIFACTS
+
+from .axe import describe, violations
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -78,6 +83,7 @@ class Watched:
     page: Page
     problems: list[str] = field(default_factory=list)
     navigations: int = 0
+    checked: bool = False  # for accessibility, by the test itself: not again at teardown
 
     def assert_clean(self, allow: Callable[[str], bool] = lambda problem: False) -> None:
         """Fail on any console error, script error or CSP violation not ``allow``-ed."""
@@ -85,11 +91,39 @@ class Watched:
         assert not unexpected, "the page reported problems:\n" + "\n".join(unexpected)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Each phase's report kept on the test (``item.stash[PASSED]``), for the fixtures'
+    teardown to know whether the test's body passed."""
+    report = yield
+    if report.when == "call":
+        item.stash[PASSED] = report.passed
+    return report
+
+
+PASSED = pytest.StashKey[bool]()
+
+
+def check_accessibility(pages: list[Watched]) -> None:
+    """axe on each page still open on a page of ours, as the test left it."""
+    found = []
+    for watched in pages:
+        page = watched.page
+        if watched.checked or page.is_closed() or not page.url.startswith("http"):
+            continue
+        result = violations(page)
+        if result:
+            found.append(describe(result, page.url))
+    assert not found, "\n\n".join(found)
+
+
 @pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[..., Watched]]:
+def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Watched]]:
     """``new_page(viewport=..., is_mobile=..., color_scheme=...)``: a page in a fresh context
-    (the keyword arguments are ``Browser.new_context``'s), watched for problems."""
+    (the keyword arguments are ``Browser.new_context``'s), watched for problems, and checked
+    for accessibility at the end of a test that passed."""
     contexts: list[BrowserContext] = []
+    pages: list[Watched] = []
 
     def open_page(**options: Any) -> Watched:
         context = browser.new_context(**options)
@@ -110,11 +144,16 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Watched]]:
         page.on("framenavigated", on_navigation)
         context.expose_function("__reportCsp", lambda text: watched.problems.append(f"CSP: {text}"))
         context.add_init_script(REPORT_CSP)
+        pages.append(watched)
         return watched
 
     yield open_page
-    for context in contexts:
-        context.close()
+    try:
+        if request.node.stash.get(PASSED, False):
+            check_accessibility(pages)
+    finally:
+        for context in contexts:
+            context.close()
 
 
 LAYOUT = """

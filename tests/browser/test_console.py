@@ -52,7 +52,9 @@ def log_in(
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("h1")).to_have_text("Console")
-    expect(page.locator(".site-head [data-logged-in]")).to_have_text(f"Logged in as {name} ({role})")
+    expect(page.locator(".site-head [data-logged-in]")).to_have_text(
+        f"Logged in as {name} ({role})"
+    )
     expect(page.locator("html")).to_have_attribute("data-connection", "online")
     expect(page.locator("#console-cr4 .empty")).to_be_visible()
     return console

@@ -73,7 +73,9 @@ def test_the_console_shows_the_default_expiry_and_what_undo_undid(
     server = start_server(at=BEFORE_TEN, config=two_rooms(tmp_path / "config"), data=data)
     console = log_in(new_page, server, DESK)
     page = console.page
-    expect(page.locator(".site-head [data-logged-in]")).to_have_text("Logged in as sam (secretariat)")
+    expect(page.locator(".site-head [data-logged-in]")).to_have_text(
+        "Logged in as sam (secretariat)"
+    )
 
     # By the field, before anything is sent: the default for the room chosen.
     hint = page.locator("#f-expires-hint")
@@ -146,7 +148,9 @@ def test_the_console_in_arabic(
         console = log_in(new_page, server, viewport)
         page = console.page
         expect(page.locator("html")).to_have_attribute("dir", "rtl")
-        expect(page.locator(".site-head [data-logged-in]")).to_have_text("تم تسجيل الدخول باسم sam (الأمانة)")
+        expect(page.locator(".site-head [data-logged-in]")).to_have_text(
+            "تم تسجيل الدخول باسم sam (الأمانة)"
+        )
         expect(page.locator("#f-expires-hint")).to_have_text(
             "إذا تُرك الحقل فارغاً، يُعرض الإعلان حتى الساعة 6:00 م، أي عند انتهاء آخر جلسة في اليوم."
         )

@@ -448,7 +448,9 @@ def test_the_console_lists_each_display_and_marks_it_down_when_it_goes(
     page.fill("#name", "sam")
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-head [data-logged-in]")).to_have_text("Logged in as sam (secretariat)")
+    expect(page.locator(".site-head [data-logged-in]")).to_have_text(
+        "Logged in as sam (secretariat)"
+    )
 
     row = page.locator('#console-screens tr[data-screen="lobby-left"]')
     expect(row).to_have_attribute("data-connected", "yes")

@@ -93,3 +93,13 @@ def test_every_tone_of_the_status_band_is_checked() -> None:
     assert {name for name, _, _ in tones} == {"go", "wait", "warn", "stop"}
     for name, bg, fg in tones:
         assert contrast(fg, bg) >= 4.5, name
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_focus_ring_and_field_edges(theme: str) -> None:
+    """Non-text contrast (WCAG 1.4.11, 3:1): the focus ring (the accent) on the page and on a
+    card, and the edge of a field on the page."""
+    colours = {**THEMES["light"], **THEMES[theme]}
+    assert contrast(colours["accent"], colours["bg"]) >= 3
+    assert contrast(colours["accent"], colours["card"]) >= 3
+    assert contrast(colours["field"], colours["bg"]) >= 3
