@@ -230,7 +230,7 @@ def test_the_display_comes_back_after_close_code(
         # server's side too, with a code a browser may send.
         ws.on_close(lambda code, reason: upstream.close())
 
-    page.route_web_socket(re.compile(r"/ws/display/cr4$"), route)
+    page.route_web_socket(re.compile(r"/ws/display/cr4(\?screen=display-[0-9a-f]{8})?$"), route)
     open_display(page, server)
     now = page.locator("#display-now")
     expect(now.locator(f'.current[data-slot="{MORNING}"]')).to_be_visible()
