@@ -17,6 +17,12 @@ registry keeps what a flood of made-up names can do within bounds (issue 12):
 * the console lists the screens that need attention first and at most a page of them
   (``web/chair.py``).
 
+A screen's state (``state_of``) is *connected*, *off* (its socket closed normally, 1000 or 1001:
+the page was unloaded or the screen turned off cleanly) or *down* (lost without a close: silent
+too long, or closed abnormally).  Staff may *dismiss* a screen that is not connected (it is
+forgotten until it connects again) and give a screen a *label*, shown instead of its name (kept
+by the store, so a restart keeps them; ``labels`` is loaded from it).
+
 Constant work per connect and disconnect, but for the search of a newcomer to forget, over at
 most ``MAX_NAMES_PER_ADDRESS`` entries (or, once the registry is full, over the newcomers): a
 reconnection storm of thousands of screens must not slow down on its own bookkeeping.
@@ -33,6 +39,9 @@ MAX_SCREENS = 10_000  # entries in all, the rooms' OTHERS lines besides
 MAX_NAMES_PER_ADDRESS = 100  # names registered from one address (a venue's displays each have
 # their own; behind a proxy not declared as such they would share one, and fold beyond this)
 MAX_NEW_PER_ADDRESS = 8  # of which not yet known
+MAX_LABEL = 60  # characters of a label staff give a screen
+CLEAN_CLOSES = frozenset({1000, 1001})  # normal closure, going away: a screen turned off
+CONNECTED, DOWN, OFF = "connected", "down", "off"
 OTHERS = "*"  # the room's line for displays past every bound (no screen name can be "*")
 Key = tuple[str, str]  # (room, name)
 
@@ -47,6 +56,7 @@ class Screen:
     connections: int = 1  # open at once under this name (unnamed kiosks behind one address)
     known: bool = False  # heard from as a screen is (see the module's text): never forgotten
     registered_from: str = ""  # the address that registered the name (its per-address count)
+    closed_cleanly: bool = False  # its last connection closed with 1000 or 1001
 
     @property
     def connected(self) -> bool:
@@ -63,12 +73,35 @@ def screen_name(raw: str | None, address: str) -> str:
     return name or address
 
 
+_LABEL_REFUSED = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_label(raw: str) -> str | None:
+    """A label as staff typed it, trimmed and its runs of spaces made one; None if it is too
+    long (``MAX_LABEL``) or holds control or direction-formatting characters (the console
+    isolates each label's direction itself).  "" clears the label."""
+    label = " ".join(raw.split())
+    if len(label) > MAX_LABEL or _LABEL_REFUSED.search(label):
+        return None
+    return label
+
+
+def state_of(screen: Screen, now: datetime, silent_after: timedelta) -> str:
+    """``CONNECTED``; ``OFF`` once its last connection closed normally; else ``DOWN``: closed
+    abnormally, or connected but not heard from for longer than ``silent_after``."""
+    if screen.connected:
+        return CONNECTED if now - screen.last_seen <= silent_after else DOWN
+    return OFF if screen.closed_cleanly else DOWN
+
+
 class ScreenRegistry:
     def __init__(self, proven_after: timedelta = timedelta(seconds=7.5)) -> None:
         self.proven_after = proven_after
         self._screens: dict[Key, Screen] = {}
         self._named_from: dict[str, dict[Key, None]] = {}  # address → names it registered
         self._new: dict[Key, None] = {}  # not yet known, oldest first
+        # Given by staff (bounded by what they name: each label is of a listed screen).
+        self.labels: dict[Key, str] = {}
 
     def connect(self, room: str, name: str, address: str, now: datetime) -> Screen:
         key = (room, name)
@@ -83,6 +116,7 @@ class ScreenRegistry:
             screen.connections += 1
             if screen.connections == 1:
                 screen.connected_at = now
+                screen.closed_cleanly = False
             screen.address, screen.last_seen = address, now
             return screen
         screen = Screen(key[0], key[1], address, now, now, registered_from=address)
@@ -133,12 +167,34 @@ class ScreenRegistry:
             screen.known = True
             self._new.pop((screen.room, screen.name), None)
 
-    def disconnect(self, screen: Screen, now: datetime) -> None:
+    def disconnect(self, screen: Screen, now: datetime, code: int | None = None) -> None:
+        """A connection of ``screen`` ended, with the close ``code`` the client sent (None: lost
+        without one, or closed by the server)."""
         screen.connections = max(0, screen.connections - 1)
         screen.last_seen = now
+        if screen.connections == 0:
+            screen.closed_cleanly = code in CLEAN_CLOSES
+
+    def find(self, room: str, name: str) -> Screen | None:
+        return self._screens.get((room, name))
+
+    def dismiss(self, room: str, name: str) -> bool:
+        """Forget a screen that is not connected (staff saw it go): True if it was.  It is
+        listed again once it connects again; its label is kept for then."""
+        screen = self._screens.get((room, name))
+        if screen is None or screen.connected or screen.others:
+            return False
+        self._forget((room, name), screen)
+        return True
+
+    def label(self, screen: Screen) -> str:
+        return self.labels.get((screen.room, screen.name), "")
 
     def screens(self) -> list[Screen]:
         return sorted(self._screens.values(), key=lambda s: (s.room, s.name))
+
+    def of_room(self, room: str) -> list[Screen]:
+        return [s for s in self._screens.values() if s.room == room]
 
     def count(self, room: str) -> int:
         return sum(s.connections for s in self._screens.values() if s.room == room)

@@ -154,6 +154,17 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         # for keys used before this column existed.
         "ALTER TABLE idempotency ADD COLUMN fingerprint TEXT",
     ),
+    (
+        # The labels staff give displays in the console (a display opened without ?screen=
+        # is listed under the id its page keeps), by room and the name the display connects
+        # under.
+        """CREATE TABLE screen_labels (
+            room TEXT NOT NULL,
+            name TEXT NOT NULL,
+            label TEXT NOT NULL,
+            PRIMARY KEY (room, name)
+        )""",
+    ),
 )
 
 

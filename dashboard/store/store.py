@@ -292,3 +292,21 @@ class Store(Accounts):
                     "updated = excluded.updated",
                     (room, canonical_json({"slots": slots}), instant_text(now)),
                 )
+
+    def screen_labels(self) -> dict[tuple[str, str], str]:
+        """The labels staff gave displays: (room, name) → label."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT room, name, label FROM screen_labels").fetchall()
+        return {(room, name): label for room, name, label in rows}
+
+    def set_screen_label(self, room: str, name: str, label: str) -> None:
+        """Label the display ``name`` of ``room``; an empty ``label`` removes it."""
+        with self._write() as conn:
+            if label:
+                conn.execute(
+                    "INSERT INTO screen_labels (room, name, label) VALUES (?, ?, ?) "
+                    "ON CONFLICT (room, name) DO UPDATE SET label = excluded.label",
+                    (room, name, label),
+                )
+            else:
+                conn.execute("DELETE FROM screen_labels WHERE room = ? AND name = ?", (room, name))

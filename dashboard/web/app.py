@@ -123,6 +123,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/chair/overrides/{override}/undo", chair.undo, methods=["POST"]),
         Route("/chair/history", chair.history),
         Route("/chair/screens", chair.screens),
+        Route("/chair/screens/{room}", chair.room_screens),
+        Route("/chair/screens/{room}/dismiss", chair.dismiss_screen, methods=["POST"]),
+        Route("/chair/screens/{room}/label", chair.label_screen, methods=["POST"]),
         Route("/chair/expiry", chair.expiry_hint),
         Route("/chair/programme/compare", revisions.compare, methods=["POST"]),
         Route("/chair/programme/publish", revisions.publish, methods=["POST"]),
@@ -168,6 +171,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.reloader = reloader
     # A display is known once heard from half a heartbeat period after connecting, at least.
     app.state.screens = ScreenRegistry(timedelta(seconds=settings.live.heartbeat / 2))
+    app.state.screens.labels = store.screen_labels()  # given by staff, kept across restarts
     app.state.revisions = RevisionDesk(reloader)
     app.state.login_gate = LoginGate()  # login attempts under way, for throttling
     app.state.staff_sockets = ws.StaffSockets()  # open console sockets, closed at logout

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import segno
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -26,6 +28,8 @@ async def display_page(request: Request) -> HTMLResponse:
     coming = service.coming(view.room.id)
     # ?screen=lobby-left names this screen in the console's list of displays.
     screen = request.query_params.get("screen", "")[:40]
+    # Without one, an id for the page to keep (static/js/live.js): staff can label it.
+    screen_id = "" if screen.strip() else f"display-{secrets.token_hex(4)}"
     # The server's clock as the page is rendered: the page's clock starts from it, so it never
     # waits on /api/time before it can show the time or flip (static/js/clock.js).
     clock = {"now": epoch_ms(service.clock.now()), "speed": service.clock.speed}
@@ -36,6 +40,7 @@ async def display_page(request: Request) -> HTMLResponse:
         qr_svg=qr,
         phone_url=url,
         screen=screen,
+        screen_id=screen_id,
         clock=clock,
     )
     return HTMLResponse(html, headers={"cache-control": "no-store"})

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
@@ -105,22 +106,23 @@ async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
         await websocket.send_text(frame.text)
 
 
-async def _read(websocket: WebSocket, screen: Screen | None = None) -> None:
+async def _read(websocket: WebSocket, screen: Screen | None = None) -> int | None:
     """Read until the client goes; refuse oversized messages, and a flood of them.  Screens
     send only heartbeats, which tell when each was last heard from; nothing a client sends is
-    acted on."""
+    acted on.  The close code the client sent (None: the server closed it)."""
     budget = message_budget(websocket)
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
-            return
+            code = message.get("code")
+            return code if isinstance(code, int) else None
         if not budget.take():
             await websocket.close(code=CLOSE_POLICY, reason="too many messages")
-            return
+            return None
         size = len(message.get("text") or "") + len(message.get("bytes") or b"")
         if size > MAX_WS_MESSAGE:
             await websocket.close(code=CLOSE_TOO_BIG, reason="message too large")
-            return
+            return None
         if screen is not None:
             registry: ScreenRegistry = websocket.app.state.screens
             registry.heard(screen, live(websocket).clock.now())  # the server's clock, as shown
@@ -145,9 +147,10 @@ def _report(exc: BaseException | None, channels: list[str]) -> None:
 
 async def serve_channels(
     websocket: WebSocket, channels: list[str], screen: Screen | None = None
-) -> None:
+) -> int | None:
     """Accept and send every new frame of ``channels`` until either side goes.  The Origin
-    must have been checked (``refuse_unless_allowed``)."""
+    must have been checked (``refuse_unless_allowed``).  The close code the client sent, if it
+    closed the socket (None: lost without one, or closed by the server)."""
     await websocket.accept()
     hub: Hub = live(websocket).hub
     subscribers = [hub.subscribe(channel) for channel in channels]
@@ -158,7 +161,8 @@ async def serve_channels(
 
     # The first channel is pumped in this task; a reader (and any other channel) in their own.
     # Fewer tasks per connection: thousands of screens stay connected all day.
-    tasks = [asyncio.create_task(_read(websocket, screen))]
+    reader = asyncio.create_task(_read(websocket, screen))
+    tasks: list[asyncio.Task[Any]] = [reader]
     tasks += [asyncio.create_task(_pump(websocket, s)) for s in subscribers[1:]]
     for task in tasks:
         task.add_done_callback(end)
@@ -177,6 +181,10 @@ async def serve_channels(
             if failure is None and task.done() and not task.cancelled():
                 failure = task.exception()
     _report(failure, channels)
+    if reader.done() and not reader.cancelled() and reader.exception() is None:
+        code: int | None = reader.result()
+        return code
+    return None
 
 
 async def _known_room(websocket: WebSocket) -> str | None:
@@ -198,10 +206,12 @@ async def display_socket(websocket: WebSocket) -> None:
     name = screen_name(websocket.query_params.get("screen"), address)
     clock = live(websocket).clock
     screen = screens.connect(room_id, name, address, clock.now())
+    code = None
     try:
-        await serve_channels(websocket, [display_channel(room_id)], screen=screen)
+        code = await serve_channels(websocket, [display_channel(room_id)], screen=screen)
     finally:
-        screens.disconnect(screen, clock.now())
+        # 1000/1001 from the page: turned off (or reloading), not down.
+        screens.disconnect(screen, clock.now(), code)
 
 
 async def room_socket(websocket: WebSocket) -> None:

@@ -39,8 +39,20 @@
     return window.dashboardClock ? window.dashboardClock.now() : Date.now();
   }
 
+  // A display opened without ?screen= keeps the id the server gave it the first time (in
+  // localStorage), so the console lists it under one name the staff can label, across reloads.
+  var screenId = root.dataset.screenId || "";
+  if (screenId) {
+    try {
+      var kept = localStorage.getItem("dashboard.screen");
+      if (kept && /^display-[0-9a-f]{8}$/.test(kept)) screenId = kept;
+      else localStorage.setItem("dashboard.screen", screenId);
+    } catch (e) { /* no storage: this page's id, until it reloads */ }
+  }
+
   function url() {
-    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + root.dataset.live;
+    var path = root.dataset.live + (screenId ? "?screen=" + encodeURIComponent(screenId) : "");
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
   }
 
   var CONNECTING = 0, OPEN = 1; // WebSocket.readyState

@@ -24,6 +24,7 @@ import contextlib
 import os
 import re
 import signal
+import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -34,6 +35,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from playwright.sync_api import Page, ViewportSize, WebSocket, WebSocketRoute, expect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect as ws_connect
 
 from dashboard.timings import LiveTimings
 from tests._staff import PASSWORD, accounts, bearer
@@ -227,7 +230,7 @@ def test_the_display_comes_back_after_close_code(
         # server's side too, with a code a browser may send.
         ws.on_close(lambda code, reason: upstream.close())
 
-    page.route_web_socket(re.compile(r"/ws/display/cr4$"), route)
+    page.route_web_socket(re.compile(r"/ws/display/cr4(\?screen=display-[0-9a-f]{8})?$"), route)
     open_display(page, server)
     now = page.locator("#display-now")
     expect(now.locator(f'.current[data-slot="{MORNING}"]')).to_be_visible()
@@ -428,7 +431,7 @@ def screens_in_health(server: Server) -> int:
     return int(health["rooms"]["cr4"]["screens"])
 
 
-def test_the_console_lists_each_display_and_marks_it_down_when_it_goes(
+def test_the_console_counts_displays_a_room_a_line_lists_them_and_dismisses_one_down(
     start_server: StartServer, new_page: NewPage, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
@@ -452,21 +455,60 @@ def test_the_console_lists_each_display_and_marks_it_down_when_it_goes(
         "Logged in as sam (secretariat)"
     )
 
-    row = page.locator('#console-screens tr[data-screen="lobby-left"]')
-    expect(row).to_have_attribute("data-connected", "yes")
+    # A line a room: connected, down, off; the room's displays on demand.
+    room = page.locator('#screens-summary tr[data-room="cr4"]')
+    expect(room).to_have_attribute("data-up", "1")
+    expect(room.locator("th")).to_have_text("Conference Room 4")
+    room.get_by_role("button", name="Show the displays of Conference Room 4").click()
+    detail = page.locator("#screens-detail")
+    expect(detail.locator("h3")).to_have_text("Displays of Conference Room 4")
+    row = detail.locator('tr[data-screen="lobby-left"]')
+    expect(row).to_have_attribute("data-state", "connected")
     cells = row.locator("td")
-    expect(cells.nth(0)).to_have_text("Conference Room 4")
-    expect(cells.nth(1)).to_have_text("lobby-left")
-    expect(cells.nth(2)).to_have_text("Connected")
+    expect(cells.nth(0)).to_have_text("lobby-left")
+    expect(cells.nth(1)).to_have_text("Connected")
     # On the server's clock (--at), in the UN's style, like every other time.
-    expect(cells.nth(3)).to_have_text(re.compile(r"^Wed 13 Dec, 11(\.0\d)? a\.m\.$"))
-    expect(page.locator("#console-screens tbody tr")).to_have_count(1)
+    expect(cells.nth(2)).to_have_text(re.compile(r"^Wed 13 Dec, 11(\.0\d)? a\.m\.$"))
+    expect(detail.locator("tbody tr")).to_have_count(1)
 
+    # Its page closed (unloaded): off, not down.  Another display lost without a close (its
+    # cable pulled): down.
     display.assert_clean()
     display.page.close()
     wait_for(lambda: screens_in_health(server) == 0, 5, "/healthz counting the screen gone")
-    page.clock.fast_forward(11_000)  # the list's next poll
-    expect(row).to_have_attribute("data-connected", "no")
-    expect(cells.nth(2)).to_have_text("Down")
-    expect(cells.nth(3)).to_have_text(re.compile(r"^Wed 13 Dec, 11(\.0\d)? a\.m\.$"))
+    with (
+        contextlib.suppress(ConnectionClosed),
+        ws_connect(f"{server.ws_url}/ws/display/cr4?screen=unplugged") as unplugged,
+    ):
+        unplugged.recv(timeout=10)
+        wait_for(lambda: screens_in_health(server) == 1, 5, "the second display counted")
+        unplugged.socket.shutdown(socket.SHUT_RDWR)  # no close frame
+        wait_for(lambda: screens_in_health(server) == 0, 5, "/healthz counting it gone")
+    page.clock.fast_forward(11_000)  # the summary's next poll
+    expect(room).to_have_attribute("data-down", "1")
+    expect(room).to_have_attribute("data-off", "1")
+    expect(room).to_have_attribute("data-up", "0")
+    detail.get_by_role("button", name="Refresh").click()
+    expect(detail.locator("tbody tr")).to_have_count(2)
+    down = detail.locator('tr[data-screen="unplugged"]')
+    expect(down).to_have_attribute("data-state", "down")
+    expect(down.locator("td").nth(1)).to_have_text("Down")
+    expect(row).to_have_attribute("data-state", "off")
+    expect(row.locator("td").nth(1)).to_have_text("Off")
+
+    # Dismissed: gone from the list until it connects again.
+    down.get_by_role("button", name="Dismiss unplugged").click()
+    expect(detail.locator("[role=status]")).to_have_text(
+        "Display dismissed: it is listed again if it connects again."
+    )
+    expect(detail.locator("tbody tr")).to_have_count(1)
+    page.clock.fast_forward(11_000)
+    expect(room).to_have_attribute("data-down", "0")
+
+    # Named: the name shown instead of what it connected as.
+    row.get_by_role("textbox", name="Name of the display lobby-left").fill(
+        "Lobby, left of the door"
+    )
+    row.get_by_role("button", name="Save").click()
+    expect(row.locator("[data-label]")).to_have_text("Lobby, left of the door")
     console.assert_clean()

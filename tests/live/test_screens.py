@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from dashboard.live.screens import (
+    CONNECTED,
+    DOWN,
     MAX_NAMES_PER_ADDRESS,
     MAX_NEW_PER_ADDRESS,
     MAX_SCREENS,
+    OFF,
     OTHERS,
     Screen,
     ScreenRegistry,
+    clean_label,
     screen_name,
+    state_of,
 )
 
 T0 = datetime(2023, 12, 13, 15, 0, tzinfo=UTC)
@@ -151,3 +156,42 @@ def test_an_address_registers_a_bounded_number_of_names() -> None:
     names = {s.name for s in registry.screens()}
     assert len(names) == MAX_NAMES_PER_ADDRESS + 1  # and its address's line
     assert "10.0.0.1" in names
+
+
+def test_off_when_closed_normally_down_when_lost_or_silent() -> None:
+    registry = ScreenRegistry()
+    silent_after = timedelta(seconds=45)
+    screen = registry.connect("cr4", "lobby-left", "10.0.0.7", T0)
+    assert state_of(screen, T0 + timedelta(seconds=45), silent_after) == CONNECTED
+    # Connected, but silent for longer than 45 s: down.
+    assert state_of(screen, T0 + timedelta(seconds=46), silent_after) == DOWN
+    registry.disconnect(screen, T0, 1001)
+    assert state_of(screen, T0 + timedelta(days=1), silent_after) == OFF
+    registry.connect("cr4", "lobby-left", "10.0.0.7", T0)
+    registry.disconnect(screen, T0, 1006)  # closed abnormally
+    assert state_of(screen, T0, silent_after) == DOWN
+    registry.connect("cr4", "lobby-left", "10.0.0.7", T0)
+    registry.disconnect(screen, T0, None)  # lost without a close
+    assert state_of(screen, T0, silent_after) == DOWN
+
+
+def test_a_dismissed_screen_is_forgotten_until_it_connects_again() -> None:
+    registry = ScreenRegistry()
+    screen = registry.connect("cr4", "lobby-left", "10.0.0.7", T0)
+    assert not registry.dismiss("cr4", "lobby-left"), "connected: kept"
+    registry.disconnect(screen, T0)
+    registry.labels[("cr4", "lobby-left")] = "Lobby, left"
+    assert registry.dismiss("cr4", "lobby-left")
+    assert registry.screens() == [] and not registry.dismiss("cr4", "lobby-left")
+    again = registry.connect("cr4", "lobby-left", "10.0.0.7", T0)
+    assert registry.label(again) == "Lobby, left"
+    assert not registry.dismiss("cr4", OTHERS)
+
+
+def test_labels_are_bounded_and_plain() -> None:
+    assert clean_label("  Lobby   left ") == "Lobby left"
+    assert clean_label("قاعة ٤") == "قاعة ٤"
+    assert clean_label("") == ""
+    assert clean_label("x" * 61) is None
+    assert clean_label("a\x00b") is None
+    assert clean_label("a\u202eb") is None  # a direction override

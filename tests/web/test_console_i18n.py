@@ -111,6 +111,10 @@ def test_console_strings_are_marked(client: TestClient) -> None:
     pages.append(undone.text)
     pages += [client.get("/chair").text, client.get("/chair/history?room=cr4").text]
     pages.append(client.get("/chair/screens").text)
+    screens = client.app.state.screens  # type: ignore[attr-defined]
+    screens.connect("cr4", "lobby-left", "10.0.0.7", client.app.state.clock.now())  # type: ignore[attr-defined]
+    pages.append(client.get("/chair/screens").text)
+    pages.append(client.get("/chair/screens/cr4").text)
     note = SHIPPED_NOTE.read_text(encoding="utf-8")
     for text in (note.replace("3–6 p.m.\tDedicated", "4–6 p.m.\tDedicated"), note + "\nnonsense"):
         pages.append(
@@ -123,7 +127,14 @@ def test_console_strings_are_marked(client: TestClient) -> None:
         )
     app = client.app
     site = app.state.live.site  # type: ignore[attr-defined]
-    data = {"sec", TEXT, REASON, SHIPPED_NOTE.name, "Conference Room 4"}  # roles are words
+    data = {
+        "sec",
+        TEXT,
+        REASON,
+        SHIPPED_NOTE.name,
+        "Conference Room 4",
+        "lobby-left",
+    }  # roles are words
     for programme in site.programmes.values():
         data |= {programme.title, programme.session or "", programme.venue}
         for slot in programme.slots:

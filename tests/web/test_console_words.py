@@ -254,9 +254,9 @@ def test_last_heard_from_is_on_the_server_s_clock(wednesday: Console) -> None:
     client = wednesday.client
     with client.websocket_connect("/ws/display/cr4?screen=lobby-left", headers=ORIGIN) as socket:
         socket.receive_text()
-        listed = client.get("/chair/screens").text
-    row = re.search(r'<tr data-screen="lobby-left" data-connected="yes">(.*?)</tr>', listed, re.S)
+        listed = client.get("/chair/screens/cr4").text
+    row = re.search(r'<tr data-screen="lobby-left" data-state="connected">(.*?)</tr>', listed, re.S)
     assert row, listed
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row.group(1))]
     # 11 a.m. on Wednesday 13 December 2023 (--at), not the machine's date; the UN's style.
-    assert cells[3] == "Wed 13 Dec, 11 a.m."
+    assert cells[2] == "Wed 13 Dec, 11 a.m."

@@ -78,7 +78,7 @@ async def test_a_page_sending_its_heartbeats_is_not_closed(start_server: StartSe
         assert ws.close_code is None
 
 
-SCREEN_ROW = re.compile(r'<tr data-screen="([^"]*)" data-connected="(yes|no)">')
+SCREEN_ROW = re.compile(r'<tr data-screen="([^"]*)" data-state="(connected|down|off)">')
 
 
 async def test_a_flood_of_screen_names_keeps_the_real_screens_and_a_small_list(
@@ -113,10 +113,11 @@ async def test_a_flood_of_screen_names_keeps_the_real_screens_and_a_small_list(
 
     with httpx.Client(base_url=server.url, timeout=10) as client:
         login(client, "sam")
-        page = client.get("/chair/screens")
+        page = client.get("/chair/screens/cr4")
     assert page.status_code == 200
     rows = SCREEN_ROW.findall(page.text)
-    # The real screens are still known, listed first (down), and the fakes hardly listed.
-    assert rows[:2] == [("lobby-left", "no"), ("lobby-right", "no")], rows[:5]
+    # The real screens are still known, listed first (off: closed normally), and the fakes
+    # hardly listed.
+    assert rows[:2] == [("lobby-left", "off"), ("lobby-right", "off")], rows[:5]
     assert len(rows) <= 2 + 8 + 1, [name for name, _ in rows]
     assert len(page.text) < 20_000, len(page.text)
