@@ -124,6 +124,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/chair/history", chair.history),
         Route("/chair/screens", chair.screens),
         Route("/chair/expiry", chair.expiry_hint),
+        Route("/chair/actions", chair.actions),
         Route("/chair/programme/compare", revisions.compare, methods=["POST"]),
         Route("/chair/programme/publish", revisions.publish, methods=["POST"]),
         WebSocketRoute("/ws/chair", ws.chair_socket),

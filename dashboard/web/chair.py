@@ -117,6 +117,7 @@ async def console(request: Request) -> Response:
         may_publish=may_publish(actor),
         targets=revisions_of(request).targets(),
         expiry=_default_expiry(request, views[0].room.id if views else None),
+        actions=_actions(request, actor, views[0].room.id) if views else None,
     )
 
 
@@ -204,6 +205,59 @@ def _default_expiry(request: Request, room: str | None) -> Expiry | None:
         return None
     now, today = _today(request, rooms[0])
     return Expiry.of(default_expiry(rooms, programmes, service.overrides, now), today)
+
+
+@dataclass(frozen=True)
+class Actions:
+    """The console's one-tap actions for one room: its meetings of the day (the picker), and
+    the defaults of the actions that need a value."""
+
+    view: RoomView
+    extend_until: str  # the meeting under way (or the next) ends, plus EXTEND_BY; "" if none
+    expiry: Expiry | None  # an announcement's default expiry
+    to_rooms: list[tuple[str, str]]  # the rooms the meeting may move to: (id, name)
+
+
+EXTEND_BY = timedelta(minutes=30)
+
+
+def _actions(request: Request, actor: Actor, room_id: str) -> Actions:
+    service = live(request)
+    allowed = actor.allowed_rooms
+    now = service.clock.now()
+    plan = plan_room(room_id, service.site.programmes, service.overrides, now)
+    meeting = plan.current(now) or plan.next(now)
+    until = ""
+    if meeting is not None:
+        tz = service.site.programmes[room_id].tz
+        until = venue_time(meeting.end + EXTEND_BY, tz).strftime("%Y-%m-%dT%H:%M")
+    return Actions(
+        view=service.view(room_id),
+        extend_until=until,
+        expiry=_default_expiry(request, room_id),
+        # Only rooms this account may act on: a move into another is refused.
+        to_rooms=[
+            (r.id, r.name)
+            for r in service.site.rooms
+            if r.id != room_id and (allowed is None or r.id in allowed)
+        ],
+    )
+
+
+async def actions(request: Request) -> Response:
+    """The one-tap actions of the room chosen (the console asks again when the room changes)."""
+    actor = await require_actor(request, changes_state=False)
+    check_staff(actor)
+    room = request.query_params.get("room", "")
+    mine = rooms_of(request, actor)
+    if not mine:
+        raise HTTPException(403, "your account has no room in the programmes running now")
+    return _render(
+        request,
+        "partials/_console_actions.html",
+        actions=_actions(request, actor, room if room in mine else mine[0]),
+        csrf=actor.session.csrf if actor.session else "",
+    )
 
 
 async def expiry_hint(request: Request) -> Response:
