@@ -219,6 +219,7 @@ class Actions:
 
 
 EXTEND_BY = timedelta(minutes=30)
+ONE_TAP_HINT = "a-announce-hint"  # the one-tap announcement's default expiry
 
 
 def _actions(request: Request, actor: Actor, room_id: str) -> Actions:
@@ -268,8 +269,15 @@ async def expiry_hint(request: Request) -> Response:
     room = request.query_params.get("room", "")
     if room != "all" and room not in rooms_of(request, actor):
         room = ""
+    # Which hint asks: the full form's, or the one-tap announcement's (and its room field).
+    one_tap: dict[str, Any] = {}
+    if request.query_params.get("hint") == ONE_TAP_HINT:
+        one_tap = {"hint_id": ONE_TAP_HINT, "room_field": "#a-room"}
     return _render(
-        request, "partials/_console_expiry.html", expiry=_default_expiry(request, room or None)
+        request,
+        "partials/_console_expiry.html",
+        expiry=_default_expiry(request, room or None),
+        **one_tap,
     )
 
 

@@ -162,6 +162,9 @@ def test_announcement_with_the_default_expiry(
     )
     expect(page.locator("#console-message .ok")).to_have_text("Sent: Announcement")
     expect(page.locator("#console-message .expiry")).to_have_text("Shown until 6 p.m.")
+    # Sent: the small form closes, emptied (a second Send would be a second announcement).
+    expect(form.locator("form")).to_be_hidden()
+    expect(form.locator("#a-announce-text")).to_have_value("")
 
     page.locator('#console-cr4 li[data-kind="announce"]').get_by_role("button", name="Undo").click()
     expect(display.page.locator("#display-now .banner")).to_have_count(0)
@@ -179,4 +182,33 @@ def test_extend_defaults_to_half_an_hour_more(
     expect(form.locator("#a-extend-until")).to_have_value("2023-12-13T13:30")
     form.get_by_role("button", name="Preview").click()
     expect(page.locator("#console-preview")).to_contain_text("1.30 p.m.")
+    console.assert_clean()
+
+
+def test_choosing_another_room_gives_its_meetings_and_defaults(
+    start_server: StartServer, new_page: NewPage, tmp_path: Path
+) -> None:
+    server = chair_server(start_server, tmp_path, BEFORE_TEN)
+    console = log_in(new_page, server)
+    page = console.page
+    actions = page.locator("#console-actions")
+    expect(actions).to_have_attribute("data-room", "cr4")
+    page.select_option("#a-room", "cr1")  # choosing the room
+    expect(actions).to_have_attribute("data-room", "cr1")
+    # Its own meetings of the day (one briefing, over), and its own default expiry.
+    expect(page.locator("#a-slot option")).to_have_count(2)
+    expect(page.locator("#a-slot")).to_contain_text("Briefing for delegations")
+    form = action(page, "announce")
+    expect(form.locator("#a-announce-hint")).to_have_text(
+        "If left empty, an announcement is shown until midnight, as no meeting is left today."
+    )
+    expect(form.locator("#a-announce-text")).to_be_focused()  # opened: typing goes there
+    page.keyboard.type("Room 1 is closed for cleaning")
+    form.get_by_role("button", name="Send").click()
+    expect(page.locator('#console-cr1 li[data-kind="announce"]')).to_contain_text(
+        "Room 1 is closed for cleaning"
+    )
+    expect(page.locator('#console-cr4 li[data-kind="announce"]')).to_have_count(0)
+    # Moves offered from cr1: to cr4 only.
+    expect(page.locator("#a-move-to option")).to_have_text(["Conference Room 4"])
     console.assert_clean()
