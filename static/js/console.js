@@ -71,7 +71,7 @@
 
   // The one-tap actions (partials/_console_actions.html): a small form opened puts the focus
   // on its first field; once what it said was sent, it closes, emptied (a second Send would
-  // be a second override).
+  // be a second override), and the preview, now out of date, goes.
   document.addEventListener(
     "toggle",
     function (event) {
@@ -89,8 +89,12 @@
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var form = event.detail.requestConfig && event.detail.requestConfig.elt;
     if (!(form instanceof HTMLFormElement)) return;
-    var details = form.closest("#console-actions details");
-    if (!details || !event.detail.target.querySelector("[data-sent]")) return;
+    if (!form.closest("#console-actions")) return;
+    if (!event.detail.target.querySelector("[data-sent]")) return;
+    var preview = document.getElementById("console-preview");
+    if (preview) preview.replaceChildren();
+    var details = form.closest("details");
+    if (!details) return;
     form.reset();
     details.open = false;
     details.querySelector("summary").focus();

@@ -108,6 +108,7 @@ def test_suspend_then_resume(
     form.get_by_role("button", name="Send").click()  # 2
     expect(headline).to_contain_text("Suspended")
     expect(page.locator("#console-message .ok")).to_have_text("Sent: Suspended")
+    expect(preview.locator(".preview")).to_have_count(0)  # sent: the preview is out of date
     page.get_by_role("button", name="Resumed").click()  # 1
     expect(headline).not_to_contain_text("Suspended")
     expect(page.locator("#console-message .ok")).to_have_text("Sent: Resumed")
