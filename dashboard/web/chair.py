@@ -371,6 +371,8 @@ async def _submit(
         ok=True,
         message=None,
         override=receipt.override,
+        # Undo, one tap away, where this account may undo it (as in the room's card).
+        may_undo=may_clear(receipt.override, actor.allowed_rooms),
         expiry=_expiry_of(request, receipt.override),
         **context,
     )

@@ -78,3 +78,14 @@ def test_the_one_tap_hint_asks_for_itself(wednesday: Console) -> None:
 def test_a_one_tap_late_is_sent_as_the_form_sends_it(wednesday: Console) -> None:
     sent = wednesday.send(room="cr4", kind="late", minutes="10")
     assert text(sent, "ok") == "Sent: Running 10 minutes late"
+
+
+def test_the_sent_message_offers_undo_in_one_tap(wednesday: Console) -> None:
+    sent = wednesday.send(room="cr4", kind="late", minutes="10")
+    found = re.search(r'data-sent="(\w+)"', sent)
+    assert found
+    undo = f'hx-post="/chair/overrides/{found.group(1)}/undo"'
+    assert undo in sent
+    undone = wednesday.undo(found.group(1))
+    assert text(undone, "ok") == "Undone: Running 10 minutes late"
+    assert "/undo" not in undone  # an undo is not undone from its message
