@@ -127,6 +127,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/chair/screens/{room}/dismiss", chair.dismiss_screen, methods=["POST"]),
         Route("/chair/screens/{room}/label", chair.label_screen, methods=["POST"]),
         Route("/chair/expiry", chair.expiry_hint),
+        Route("/chair/actions", chair.actions),
         Route("/chair/programme/compare", revisions.compare, methods=["POST"]),
         Route("/chair/programme/publish", revisions.publish, methods=["POST"]),
         WebSocketRoute("/ws/chair", ws.chair_socket),

@@ -125,6 +125,7 @@ async def console(request: Request) -> Response:
         may_publish=may_publish(actor),
         targets=revisions_of(request).targets(),
         expiry=_default_expiry(request, views[0].room.id if views else None),
+        actions=_actions(request, actor, views[0].room.id) if views else None,
     )
 
 
@@ -214,6 +215,60 @@ def _default_expiry(request: Request, room: str | None) -> Expiry | None:
     return Expiry.of(default_expiry(rooms, programmes, service.overrides, now), today)
 
 
+@dataclass(frozen=True)
+class Actions:
+    """The console's one-tap actions for one room: its meetings of the day (the picker), and
+    the defaults of the actions that need a value."""
+
+    view: RoomView
+    extend_until: str  # the meeting under way (or the next) ends, plus EXTEND_BY; "" if none
+    expiry: Expiry | None  # an announcement's default expiry
+    to_rooms: list[tuple[str, str]]  # the rooms the meeting may move to: (id, name)
+
+
+EXTEND_BY = timedelta(minutes=30)
+ONE_TAP_HINT = "a-announce-hint"  # the one-tap announcement's default expiry
+
+
+def _actions(request: Request, actor: Actor, room_id: str) -> Actions:
+    service = live(request)
+    allowed = actor.allowed_rooms
+    now = service.clock.now()
+    plan = plan_room(room_id, service.site.programmes, service.overrides, now)
+    meeting = plan.current(now) or plan.next(now)
+    until = ""
+    if meeting is not None:
+        tz = service.site.programmes[room_id].tz
+        until = venue_time(meeting.end + EXTEND_BY, tz).strftime("%Y-%m-%dT%H:%M")
+    return Actions(
+        view=service.view(room_id),
+        extend_until=until,
+        expiry=_default_expiry(request, room_id),
+        # Only rooms this account may act on: a move into another is refused.
+        to_rooms=[
+            (r.id, r.name)
+            for r in service.site.rooms
+            if r.id != room_id and (allowed is None or r.id in allowed)
+        ],
+    )
+
+
+async def actions(request: Request) -> Response:
+    """The one-tap actions of the room chosen (the console asks again when the room changes)."""
+    actor = await require_actor(request, changes_state=False)
+    check_staff(actor)
+    room = request.query_params.get("room", "")
+    mine = rooms_of(request, actor)
+    if not mine:
+        raise HTTPException(403, "your account has no room in the programmes running now")
+    return _render(
+        request,
+        "partials/_console_actions.html",
+        actions=_actions(request, actor, room if room in mine else mine[0]),
+        csrf=actor.session.csrf if actor.session else "",
+    )
+
+
 async def expiry_hint(request: Request) -> Response:
     """The hint by the console's "Expires at" field: the default for the room chosen (the
     form asks again when the room changes, and every minute)."""
@@ -222,8 +277,15 @@ async def expiry_hint(request: Request) -> Response:
     room = request.query_params.get("room", "")
     if room != "all" and room not in rooms_of(request, actor):
         room = ""
+    # Which hint asks: the full form's, or the one-tap announcement's (and its room field).
+    one_tap: dict[str, Any] = {}
+    if request.query_params.get("hint") == ONE_TAP_HINT:
+        one_tap = {"hint_id": ONE_TAP_HINT, "room_field": "#a-room"}
     return _render(
-        request, "partials/_console_expiry.html", expiry=_default_expiry(request, room or None)
+        request,
+        "partials/_console_expiry.html",
+        expiry=_default_expiry(request, room or None),
+        **one_tap,
     )
 
 
@@ -317,6 +379,8 @@ async def _submit(
         ok=True,
         message=None,
         override=receipt.override,
+        # Undo, one tap away, where this account may undo it (as in the room's card).
+        may_undo=may_clear(receipt.override, actor.allowed_rooms),
         expiry=_expiry_of(request, receipt.override),
         **context,
     )

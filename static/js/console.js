@@ -69,6 +69,37 @@
     if (name && !name.value) name.value = say.user;
   });
 
+  // The one-tap actions (partials/_console_actions.html): a small form opened puts the focus
+  // on its first field; once what it said was sent, it closes, emptied (a second Send would
+  // be a second override), and the preview, now out of date, goes.
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var details = event.target;
+      if (!(details instanceof HTMLDetailsElement) || !details.open) return;
+      if (!details.closest("#console-actions")) return;
+      var field = details.querySelector(
+        "form input:not([type=hidden]), form select, form textarea, form button"
+      );
+      if (field) field.focus();
+    },
+    true
+  );
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!(form instanceof HTMLFormElement)) return;
+    if (!form.closest("#console-actions")) return;
+    if (!event.detail.target.querySelector("[data-sent]")) return;
+    var preview = document.getElementById("console-preview");
+    if (preview) preview.replaceChildren();
+    var details = form.closest("details");
+    if (!details) return;
+    form.reset();
+    details.open = false;
+    details.querySelector("summary").focus();
+  });
+
   // The in-place log-in: POST /chair/login, which answers with the console (a new session and
   // its token) or with the log-in page and its error, already in the page's language.
   document.addEventListener("submit", function (event) {

@@ -57,7 +57,14 @@ def log_in(
     )
     expect(page.locator("html")).to_have_attribute("data-connection", "online")
     expect(page.locator("#console-cr4 .empty")).to_be_visible()
+    open_every_field(page)
     return console
+
+
+def open_every_field(page: Page) -> None:
+    """Open the console's form of every kind and field (below its one-tap actions)."""
+    page.locator("#other-action > summary").click()
+    expect(page.locator("#f-kind")).to_be_visible()
 
 
 def send(page: Page, kind: str, **fields: str) -> None:

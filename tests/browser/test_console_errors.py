@@ -22,7 +22,7 @@ from tests._staff import PASSWORD, accounts, database
 from tests.conftest import Server, make_config, stop_server
 
 from .conftest import Watched
-from .test_console import BEFORE_TEN, DESK, log_in, staff_server
+from .test_console import BEFORE_TEN, DESK, log_in, open_every_field, staff_server
 
 StartServer = Callable[..., Server]
 NewPage = Callable[..., Watched]
@@ -223,6 +223,7 @@ def test_failures_are_said_in_arabic(
     page.locator("#password").press("Enter")
     expect(page.locator("html")).to_have_attribute("data-connection", "online")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    open_every_field(page)
     announce(page, "قهوة")
     end_sessions(data)
     press_send(page)

@@ -20,6 +20,7 @@ from tests._staff import PASSWORD, accounts
 from tests.conftest import SHIPPED_NOTE, Server, make_config
 
 from .conftest import Watched
+from .test_console import open_every_field
 
 StartServer = Callable[..., Server]
 NewPage = Callable[..., Watched]
@@ -57,6 +58,7 @@ def log_in(new_page: NewPage, server: Server, viewport: ViewportSize) -> Watched
     page.fill("#password", PASSWORD)
     page.locator("#password").press("Enter")
     expect(page.locator("html")).to_have_attribute("data-connection", "online")
+    open_every_field(page)
     return console
 
 
