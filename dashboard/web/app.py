@@ -34,7 +34,18 @@ from ..resources import STATIC_DIR
 from ..settings import Settings, parse_networks
 from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
 from ..store import AuditError, StorageError, Store
-from . import api, chair, display, errors, overrides_api, phone, revisions, static, ws
+from . import (
+    api,
+    chair,
+    console_screens,
+    display,
+    errors,
+    overrides_api,
+    phone,
+    revisions,
+    static,
+    ws,
+)
 from .auth import LoginGate
 from .proxies import ForwardedMiddleware
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -122,10 +133,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/chair/overrides", chair.send, methods=["POST"]),
         Route("/chair/overrides/{override}/undo", chair.undo, methods=["POST"]),
         Route("/chair/history", chair.history),
-        Route("/chair/screens", chair.screens),
-        Route("/chair/screens/{room}", chair.room_screens),
-        Route("/chair/screens/{room}/dismiss", chair.dismiss_screen, methods=["POST"]),
-        Route("/chair/screens/{room}/label", chair.label_screen, methods=["POST"]),
+        Route("/chair/screens", console_screens.screens),
+        Route("/chair/screens/{room}", console_screens.room_screens),
+        Route("/chair/screens/{room}/dismiss", console_screens.dismiss_screen, methods=["POST"]),
+        Route("/chair/screens/{room}/label", console_screens.label_screen, methods=["POST"]),
         Route("/chair/expiry", chair.expiry_hint),
         Route("/chair/actions", chair.actions),
         Route("/chair/programme/compare", revisions.compare, methods=["POST"]),

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -42,15 +42,6 @@ from ..domain.requests import (
 from ..domain.timeline import screen_state
 from ..live.desk import AlreadySent
 from ..live.render import RoomView
-from ..live.screens import (
-    CONNECTED,
-    DOWN,
-    MAX_LABEL,
-    OFF,
-    ScreenRegistry,
-    clean_label,
-    state_of,
-)
 from .auth import (
     BUSY,
     SESSION_LIFETIME,
@@ -73,9 +64,6 @@ FORM_FIELDS = (
     *("reason", "slot"),
 )
 _MINUTES = re.compile(r"[0-9]{1,9}")
-SCREENS_PAGE = 20  # rows of a page of a room's displays in the console
-# A display is marked down after this long without a heartbeat (it sends one every 15 s).
-SILENT_AFTER = timedelta(seconds=45)
 
 
 @dataclass(frozen=True)
@@ -94,7 +82,7 @@ class Expiry:
         return cls(at, today=at.date() == today, midnight=midnight)
 
 
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render_page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = live(request).renderer.render(name, **context)
     return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
 
@@ -107,12 +95,12 @@ def rooms_of(request: Request, actor: Actor) -> list[str]:
 async def console(request: Request) -> Response:
     actor = await session_actor(request)
     if actor is None:
-        return _render(request, "chair_login.html", error=None)
+        return render_page(request, "chair_login.html", error=None)
     check_staff(actor)
     service = live(request)
     views = [service.view(room) for room in rooms_of(request, actor)]
     assert actor.session is not None
-    return _render(
+    return render_page(
         request,
         "chair.html",
         actor=actor,
@@ -140,9 +128,9 @@ async def login_submit(request: Request) -> Response:
         if exc.status_code != 429:
             raise
         error = "busy" if exc.detail == BUSY else "throttled"
-        return _render(request, "chair_login.html", 429, error=error)
+        return render_page(request, "chair_login.html", 429, error=error)
     if result is None:
-        return _render(request, "chair_login.html", 401, error="wrong")
+        return render_page(request, "chair_login.html", 401, error="wrong")
     secret, _session = result
     response = RedirectResponse("/chair", status_code=303)
     response.set_cookie(
@@ -261,7 +249,7 @@ async def actions(request: Request) -> Response:
     mine = rooms_of(request, actor)
     if not mine:
         raise HTTPException(403, "your account has no room in the programmes running now")
-    return _render(
+    return render_page(
         request,
         "partials/_console_actions.html",
         actions=_actions(request, actor, room if room in mine else mine[0]),
@@ -281,7 +269,7 @@ async def expiry_hint(request: Request) -> Response:
     one_tap: dict[str, Any] = {}
     if request.query_params.get("hint") == ONE_TAP_HINT:
         one_tap = {"hint_id": ONE_TAP_HINT, "room_field": "#a-room"}
-    return _render(
+    return render_page(
         request,
         "partials/_console_expiry.html",
         expiry=_default_expiry(request, room or None),
@@ -297,7 +285,7 @@ async def preview(request: Request) -> Response:
     try:
         draft = desk_of(request).draft(body, actor.name, actor.allowed_rooms)
     except OverrideError as exc:
-        return _render(request, "partials/_console_message.html", ok=False, message=str(exc))
+        return render_page(request, "partials/_console_message.html", ok=False, message=str(exc))
     now = service.clock.now()
     overrides = [*service.overrides, draft]
     views = []
@@ -311,7 +299,7 @@ async def preview(request: Request) -> Response:
         slot_id = draft.slot_in(room_id)
         if slot_id is not None:
             chosen[room_id] = next((p for p in state.slots if p.id == slot_id), None)
-    return _render(
+    return render_page(
         request,
         "partials/_console_preview.html",
         views=views,
@@ -363,7 +351,7 @@ async def _submit(
     except AlreadySent as exc:
         # The form was sent before (its answer lost, say) and changed since: say so, and give
         # the form a new key, so that sending again sends it as it is now.
-        return _render(
+        return render_page(
             request,
             "partials/_console_message.html",
             ok=False,
@@ -371,9 +359,9 @@ async def _submit(
             **context,
         )
     except OverrideError as exc:
-        return _render(request, "partials/_console_message.html", ok=False, message=str(exc))
+        return render_page(request, "partials/_console_message.html", ok=False, message=str(exc))
     context.setdefault("undone", None)
-    return _render(
+    return render_page(
         request,
         "partials/_console_message.html",
         ok=True,
@@ -409,7 +397,7 @@ async def history(request: Request) -> Response:
             plans[room] = plan_room(room, programmes, service.overrides, now) if known else None
         return plans[room]
 
-    return _render(
+    return render_page(
         request,
         "chair_history.html",
         room=service.site.room(room_id),
@@ -448,140 +436,3 @@ def history_state(
     if o.id not in standing_ids:  # forgotten by the live state: it can shape no screen now
         return "over"
     return "to_come" if o.effective > now else "in_force"
-
-
-def _silent_after(request: Request) -> timedelta:
-    # Heartbeats come every 15 real seconds: on a clock running N times faster, N times as
-    # many of its seconds.
-    return SILENT_AFTER * live(request).clock.speed
-
-
-async def screens(request: Request) -> Response:
-    """The displays of the rooms the user may act on, a line a room: how many are connected,
-    down and off (the console polls this fragment; ``?only=summary``: the summary alone, so a
-    room's list opened below it stays open).  Each room's displays are listed on demand,
-    a page at a time (``room_screens``).  Times are the server's clock (``--at``/``--speed``
-    included), as the screens' are stamped."""
-    actor = await require_actor(request, changes_state=False)
-    check_staff(actor)
-    registry: ScreenRegistry = request.app.state.screens
-    now = live(request).clock.now()
-    silent_after = _silent_after(request)
-    mine = rooms_of(request, actor)
-    counts: dict[str, dict[str, int]] = {}
-    for screen in registry.screens():
-        if screen.room in mine:
-            room_counts = counts.setdefault(screen.room, {CONNECTED: 0, DOWN: 0, OFF: 0})
-            room_counts[state_of(screen, now, silent_after)] += max(1, screen.connections)
-    rooms = [(room, counts[room]) for room in mine if room in counts]
-    total = {k: sum(c[k] for _, c in rooms) for k in (CONNECTED, DOWN, OFF)}
-    return _render(
-        request,
-        "partials/_console_screens.html",
-        summary_only=request.query_params.get("only") == "summary",
-        rooms=rooms,
-        total=total,
-        names={r.id: r.name for r in live(request).site.rooms},
-    )
-
-
-def _screens_room(request: Request, actor: Actor) -> str:
-    """The room of a screens request, if the user may act on it (else 403)."""
-    room: str = request.path_params["room"]
-    if live(request).site.room(room) is None:
-        raise HTTPException(404, "no such room")
-    if room not in rooms_of(request, actor):
-        raise HTTPException(403, "you may not act on this room")
-    return room
-
-
-def _page_number(raw: object) -> int:
-    text = str(raw or "")
-    return int(text) if text.isdigit() and len(text) < 7 else 1
-
-
-def _room_screens(
-    request: Request, room: str, page: int, status: int = 200, **context: Any
-) -> Response:
-    """A page of ``room``'s displays: those that need attention first (known screens down,
-    then newcomers down, then those off, then those connected), ``SCREENS_PAGE`` a page."""
-    registry: ScreenRegistry = request.app.state.screens
-    service = live(request)
-    now = service.clock.now()
-    silent_after = _silent_after(request)
-    rank = {DOWN: 0, OFF: 1, CONNECTED: 2}
-    rows = [(s, state_of(s, now, silent_after)) for s in registry.of_room(room)]
-    rows.sort(key=lambda row: (rank[row[1]], not row[0].known, row[0].name))
-    pages = max(1, -(-len(rows) // SCREENS_PAGE))
-    page = min(max(1, page), pages)
-    shown = rows[(page - 1) * SCREENS_PAGE : page * SCREENS_PAGE]
-    headers = {"cache-control": "no-store"}
-    if status >= 400:  # shown by the action all the same (static/js/console.js)
-        headers |= {"x-console-error": "screens", "hx-reswap": "outerHTML"}
-    html = service.renderer.render(
-        "partials/_console_room_screens.html",
-        room=service.site.room(room),
-        rows=[(s, state, registry.label(s)) for s, state in shown],
-        page=page,
-        pages=pages,
-        count=len(rows),
-        tz=service.site.programmes[room].tz,
-        max_label=MAX_LABEL,
-        **{"error": None, "done": None, **context},
-    )
-    return HTMLResponse(html, status_code=status, headers=headers)
-
-
-async def room_screens(request: Request) -> Response:
-    """A page of one room's displays (``?page=N``), with what staff may do to each."""
-    actor = await require_actor(request, changes_state=False)
-    check_staff(actor)
-    room = _screens_room(request, actor)
-    return _room_screens(request, room, _page_number(request.query_params.get("page")))
-
-
-async def dismiss_screen(request: Request) -> Response:
-    """Forget a display that is down or off (it is listed again once it connects again)."""
-    actor = await require_actor(request, changes_state=True)
-    check_staff(actor)
-    room = _screens_room(request, actor)
-    form = await request.form()
-    name, page = str(form.get("name", "")), _page_number(form.get("page"))
-    registry: ScreenRegistry = request.app.state.screens
-    screen = registry.find(room, name)
-    if screen is None:
-        raise HTTPException(404, "no such display")
-    if not registry.dismiss(room, name):
-        return _room_screens(request, room, page, 409, error="connected")
-    detail = f"{room} {name}"
-    await run_in_threadpool(
-        store_of(request).audit, actor.name, "screen-dismissed", detail, datetime.now(UTC)
-    )
-    return _room_screens(request, room, page, done="dismissed")
-
-
-async def label_screen(request: Request) -> Response:
-    """Give a display a label, shown instead of its name (an empty one removes it).  Kept by
-    the store, across restarts; only for a display listed now (nothing else can be labelled,
-    so the labels are as many as the displays staff named)."""
-    actor = await require_actor(request, changes_state=True)
-    check_staff(actor)
-    room = _screens_room(request, actor)
-    form = await request.form()
-    name, page = str(form.get("name", "")), _page_number(form.get("page"))
-    registry: ScreenRegistry = request.app.state.screens
-    screen = registry.find(room, name)
-    if screen is None or screen.others:
-        raise HTTPException(404, "no such display")
-    label = clean_label(str(form.get("label", "")))
-    if label is None:
-        return _room_screens(request, room, page, 422, error="label")
-    store = store_of(request)
-    await run_in_threadpool(store.set_screen_label, room, name, label)
-    if label:
-        registry.labels[(room, name)] = label
-    else:
-        registry.labels.pop((room, name), None)
-    detail = f"{room} {name}: {label}"
-    await run_in_threadpool(store.audit, actor.name, "screen-labelled", detail, datetime.now(UTC))
-    return _room_screens(request, room, page, done="labelled")
