@@ -115,7 +115,7 @@ def test_phone_room_page_follows_the_programme_live(
 ) -> None:
     watched = new_page(**PHONE)
     page = watched.page
-    server = start_server(at="2023-12-13T12:59:45", speed=10)
+    server = start_server(at="2023-12-13T12:59:15", speed=10)
     page.goto(f"{server.url}/rooms/cr4")
     status = page.locator("#room-now .status")
     shown = status.inner_text()
@@ -126,7 +126,7 @@ def test_phone_room_page_follows_the_programme_live(
     page.evaluate("() => { window.__sameDocument = true; }")
 
     # 1 p.m.: the morning ends; the WebSocket brings the new state, no reload.
-    expect(status).to_have_text("Next at 3 p.m.", timeout=10_000)
+    expect(status).to_have_text("Next at 3 p.m.", timeout=15_000)
     expect(status).to_have_attribute("data-status", "next_today")
     expect(page.locator("#room-now .current")).to_have_count(0)
     expect(page.locator(f'#room-now .next[data-slot="{AFTERNOON}"]')).to_be_visible()
