@@ -108,8 +108,7 @@ def _sessions(count: int) -> str:
 def cmd_user_add(args: argparse.Namespace) -> None:
     _check_name(args.name, "user")
     rooms = check_rooms(args, account=True)
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         if store.user(args.name) is not None:  # before the prompt, not after it
             raise BadInput(f"user {args.name!r} already exists")
         password = _read_password(args.name)
@@ -117,17 +116,12 @@ def cmd_user_add(args: argparse.Namespace) -> None:
             user = store.add_user(args.name, args.role, password, rooms)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-    finally:
-        store.close()
     say(f"added {user.name} ({user.role}, {_rooms_column(user.role, user.rooms)})")
 
 
 def cmd_user_list(args: argparse.Namespace) -> None:
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         users = store.users()
-    finally:
-        store.close()
     if not users:
         say("no users")
         return
@@ -136,20 +130,16 @@ def cmd_user_list(args: argparse.Namespace) -> None:
 
 
 def cmd_user_remove(args: argparse.Namespace) -> None:
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         try:
             ended = store.remove_user(args.name)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-    finally:
-        store.close()
     say(f"removed {args.name}; {_sessions(ended)}")
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> None:
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         if store.user(args.name) is None:
             raise BadInput(f"no user {args.name!r}")
         password = _read_password(args.name)
@@ -157,31 +147,24 @@ def cmd_user_passwd(args: argparse.Namespace) -> None:
             ended = store.set_password(args.name, password)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-    finally:
-        store.close()
     say(f"password of {args.name} changed; {_sessions(ended)}")
 
 
 def cmd_token_create(args: argparse.Namespace) -> None:
     _check_name(args.name, "token")
     rooms = check_rooms(args, account=False)
-    store = open_store(args)
-    try:
-        secret = store.create_token(args.name, args.role, rooms)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
-    finally:
-        store.close()
+    with open_store(args) as store:
+        try:
+            secret = store.create_token(args.name, args.role, rooms)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
     print(secret)
     say("Shown once: store it now. Send it as 'Authorization: Bearer <token>'.")
 
 
 def cmd_token_list(args: argparse.Namespace) -> None:
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         tokens = store.tokens()
-    finally:
-        store.close()
     if not tokens:
         say("no tokens")
         return
@@ -193,12 +176,9 @@ def cmd_token_list(args: argparse.Namespace) -> None:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> None:
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         if not store.revoke_token(args.name):
             raise BadInput(f"no active token named {args.name!r}")
-    finally:
-        store.close()
     say(f"revoked {args.name}")
 
 

@@ -9,8 +9,10 @@ Ctrl+C.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,10 +69,16 @@ def settings_of(args: argparse.Namespace) -> Settings:
     return Settings.load(Path(args.config), data_dir=Path(args.data) if args.data else None)
 
 
-def open_store(args: argparse.Namespace) -> Store:
+@contextlib.contextmanager
+def open_store(args: argparse.Namespace) -> Iterator[Store]:
+    """The database of ``--config``/``--data``, closed whatever the command raises."""
     from .store import Store  # here: reading programmes needs no database
 
-    return Store(settings_of(args).database)
+    store = Store(settings_of(args).database)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def say(text: str) -> None:

@@ -10,14 +10,11 @@ from .cli_common import AuditFailed, UsageError, add_store_options, open_store, 
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> None:
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         try:
             result = store.verify(head=args.head)
         except ValueError as exc:
             raise UsageError(f"--head: {exc}") from None
-    finally:
-        store.close()
     if not result.ok:
         raise AuditFailed(f"audit chain broken at entry {result.first_bad_seq}: {result.message}")
     held = f"; it holds the recorded head {args.head}" if args.head else ""
@@ -25,11 +22,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_audit_head(args: argparse.Namespace) -> None:
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         digest = store.head_digest()
-    finally:
-        store.close()
     if digest is None:
         say("the override log is empty")
         return
