@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -125,13 +126,19 @@ async def room_screens(request: Request) -> Response:
     return _room_screens(request, room, _page_number(request.query_params.get("page")))
 
 
-async def dismiss_screen(request: Request) -> Response:
-    """Forget a display that is down or off (it is listed again once it connects again)."""
+async def _screen_form(request: Request) -> tuple[Actor, str, FormData, str, int]:
+    """A staff action on one of a room's displays: who acts, the room (one they may act on),
+    the form, the display's name and the page of the list to answer with."""
     actor = await require_actor(request, changes_state=True)
     check_staff(actor)
     room = _screens_room(request, actor)
     form = await request.form()
-    name, page = str(form.get("name", "")), _page_number(form.get("page"))
+    return actor, room, form, str(form.get("name", "")), _page_number(form.get("page"))
+
+
+async def dismiss_screen(request: Request) -> Response:
+    """Forget a display that is down or off (it is listed again once it connects again)."""
+    actor, room, _, name, page = await _screen_form(request)
     registry: ScreenRegistry = request.app.state.screens
     screen = registry.find(room, name)
     if screen is None:
@@ -149,11 +156,7 @@ async def label_screen(request: Request) -> Response:
     """Give a display a label, shown instead of its name (an empty one removes it).  Kept by
     the store, across restarts; only for a display listed now (nothing else can be labelled,
     so the labels are as many as the displays staff named)."""
-    actor = await require_actor(request, changes_state=True)
-    check_staff(actor)
-    room = _screens_room(request, actor)
-    form = await request.form()
-    name, page = str(form.get("name", "")), _page_number(form.get("page"))
+    actor, room, form, name, page = await _screen_form(request)
     registry: ScreenRegistry = request.app.state.screens
     screen = registry.find(room, name)
     if screen is None or screen.others:
