@@ -32,14 +32,16 @@ from .overrides_api import check_staff
 from .views import live
 
 SCREENS_PAGE = 20  # rows of a page of a room's displays in the console
-# A display is marked down after this long without a heartbeat (it sends one every 15 s).
-SILENT_AFTER = timedelta(seconds=45)
+# A connected display is marked down after this many heartbeat periods without one (45 s at
+# the default 15 s: two heartbeats missed, and a margin).
+SILENT_HEARTBEATS = 3
 
 
 def _silent_after(request: Request) -> timedelta:
-    # Heartbeats come every 15 real seconds: on a clock running N times faster, N times as
-    # many of its seconds.
-    return SILENT_AFTER * live(request).clock.speed
+    # Heartbeats come every period of real seconds (settings.toml [live]); on a clock running N
+    # times faster, N times as many of its seconds.
+    period = timedelta(seconds=request.app.state.settings.live.heartbeat)
+    return SILENT_HEARTBEATS * period * live(request).clock.speed
 
 
 async def screens(request: Request) -> Response:

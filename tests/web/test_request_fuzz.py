@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from dashboard.domain.overrides import OverrideKind
 from dashboard.domain.requests import FIELDS
 from dashboard.settings import Settings
 from dashboard.store import Store
@@ -114,21 +115,7 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=12,
 )
-KINDS = st.sampled_from(
-    [
-        "late",
-        "extend",
-        "end",
-        "suspend",
-        "resume",
-        "cancel",
-        "move",
-        "closed",
-        "pointer",
-        "announce",
-        "clear",
-    ]
-)
+KINDS = st.sampled_from([kind.value for kind in OverrideKind])
 # Bodies close to real ones (a kind, a room, a few fields), and anything at all.
 BODIES = st.fixed_dictionaries(
     {"kind": KINDS | JSON_VALUES, "room": st.sampled_from(["cr4", "cr5", "all"]) | JSON_VALUES},
