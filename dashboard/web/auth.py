@@ -76,11 +76,6 @@ def store_of(conn: HTTPConnection) -> Store:
     return store
 
 
-def now_of(conn: HTTPConnection) -> datetime:
-    now: datetime = conn.app.state.clock.now()
-    return now
-
-
 def is_secure(conn: HTTPConnection) -> bool:
     """Reached over TLS (directly, or through a trusted proxy that says so)."""
     return conn.url.scheme in ("https", "wss")
