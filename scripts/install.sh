@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the project into ./.venv.  `--test` adds the test tools and Debian's Chromium
-# (the browser tests drive it through Playwright; Playwright never downloads a browser here).
+# Install the project into ./.venv.  `--test` adds the test tools, Debian's Chromium (the
+# browser tests drive it through Playwright; Playwright never downloads a browser here) and
+# Debian's PostgreSQL (the tests start a throw-away cluster of their own: tests/_postgres.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,5 +21,15 @@ if [[ -n "$extras" ]] && ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
   else
     echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2
+  fi
+fi
+
+if [[ -n "$extras" ]] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's postgresql for the PostgreSQL store's tests..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "The PostgreSQL tests need Debian's postgresql: sudo apt-get install postgresql" >&2
   fi
 fi

@@ -19,6 +19,8 @@ from hypothesis import settings
 
 from dashboard.resources import DATA_DIR_VARIABLE
 
+from ._postgres import Cluster
+
 # No deadline on property tests: a deadline is a timed assertion, and this machine is shared and
 # noisy (an example that takes 370 ms once under load is not a failure).  Speed is measured in
 # bench/, never asserted in tests.
@@ -186,3 +188,22 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     yield start
     for server in servers:
         stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """A throw-away PostgreSQL server for the session (tests/_postgres.py): started by the
+    first test that asks for it, stopped at the end."""
+    cluster = Cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster) -> Iterator[str]:
+    """The URL of a new, empty database on the test cluster, dropped after the test."""
+    url = postgres_cluster.create_database()
+    yield url
+    postgres_cluster.drop_database(url)
