@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .base import Database
+from .base import INTEGRITY_ERRORS, Database
 from .records import (
     Session,
     Token,
@@ -60,7 +59,13 @@ def _session(row: tuple[Any, ...]) -> Session:
 
 
 class Accounts(Database):
-    def __init__(self, path: Path, *, password_hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        database: Path | str,
+        *,
+        key_path: Path | None = None,
+        password_hasher: PasswordHasher | None = None,
+    ) -> None:
         # Tests pass cheaper parameters.
         self._hasher = password_hasher or PasswordHasher(
             time_cost=PASSWORD_TIME_COST,
@@ -70,7 +75,7 @@ class Accounts(Database):
         # Verified against when the name is unknown, so that answer costs as much as a wrong
         # password and timing does not tell which names exist.
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
-        super().__init__(path)
+        super().__init__(database, key_path=key_path)
 
     # --- users -------------------------------------------------------------------------------
 
@@ -86,7 +91,7 @@ class Accounts(Database):
                     "INSERT INTO users (name, role, rooms, password_hash) VALUES (?, ?, ?, ?)",
                     (name, role, rooms_json, hashed),
                 )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             raise ValueError(f"user {name!r} already exists") from None
         return User(name, role, tuple(rooms))
 
@@ -102,7 +107,7 @@ class Accounts(Database):
             if cursor.rowcount == 0:
                 raise ValueError(f"no user {name!r}")
             ended = conn.execute(
-                "UPDATE sessions SET revoked = 1 WHERE user = ? AND revoked = 0", (name,)
+                'UPDATE sessions SET revoked = 1 WHERE "user" = ? AND revoked = 0', (name,)
             )
             return ended.rowcount
 
@@ -112,11 +117,11 @@ class Accounts(Database):
         name."""
         with self._write() as conn:
             live = conn.execute(
-                "SELECT count(*) FROM sessions WHERE user = ? AND revoked = 0", (name,)
+                'SELECT count(*) FROM sessions WHERE "user" = ? AND revoked = 0', (name,)
             ).fetchone()
             # The sessions go with the user (ON DELETE CASCADE); deleted explicitly all the
             # same, so that removal never depends on the foreign-key pragma being on.
-            conn.execute("DELETE FROM sessions WHERE user = ?", (name,))
+            conn.execute('DELETE FROM sessions WHERE "user" = ?', (name,))
             cursor = conn.execute("DELETE FROM users WHERE name = ?", (name,))
             if cursor.rowcount == 0:
                 raise ValueError(f"no user {name!r}")
@@ -174,7 +179,7 @@ class Accounts(Database):
                     "INSERT INTO tokens (name, role, rooms, secret_hash) VALUES (?, ?, ?, ?)",
                     (name, role, rooms_json, _sha256(secret)),
                 )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             raise ValueError(f"an active token named {name!r} exists: revoke it first") from None
         return secret
 
@@ -220,7 +225,7 @@ class Accounts(Database):
                 # Housekeeping: ended sessions can never be used again.
                 conn.execute("DELETE FROM sessions WHERE revoked = 1 OR expires <= ?", (now_text,))
                 conn.execute(
-                    "INSERT INTO sessions (id_hash, user, csrf, created, expires) "
+                    'INSERT INTO sessions (id_hash, "user", csrf, created, expires) '
                     "VALUES (?, ?, ?, ?, ?)",
                     (
                         session.id_hash,
@@ -230,7 +235,7 @@ class Accounts(Database):
                         instant_text(session.expires),
                     ),
                 )
-        except sqlite3.IntegrityError:  # foreign key: no such user
+        except INTEGRITY_ERRORS:  # foreign key: no such user
             raise ValueError(f"no user {user!r}") from None
         return secret, session
 
@@ -240,7 +245,7 @@ class Accounts(Database):
         now_text = instant_text(now)
         with self._read() as conn:
             row = conn.execute(
-                "SELECT id_hash, user, csrf, created, expires FROM sessions "
+                'SELECT id_hash, "user", csrf, created, expires FROM sessions '
                 "WHERE id_hash = ? AND revoked = 0 AND expires > ?",
                 (_sha256(secret), now_text),
             ).fetchone()
@@ -261,7 +266,7 @@ class Accounts(Database):
         id_hash = _sha256(secret)
         with self._write() as conn:
             row = conn.execute(
-                "SELECT id_hash, user, csrf, created, expires FROM sessions "
+                'SELECT id_hash, "user", csrf, created, expires FROM sessions '
                 "WHERE id_hash = ? AND revoked = 0",
                 (id_hash,),
             ).fetchone()
@@ -274,7 +279,7 @@ class Accounts(Database):
         """End every session of ``user``; the number ended."""
         with self._write() as conn:
             cursor = conn.execute(
-                "UPDATE sessions SET revoked = 1 WHERE user = ? AND revoked = 0", (user,)
+                'UPDATE sessions SET revoked = 1 WHERE "user" = ? AND revoked = 0', (user,)
             )
             return cursor.rowcount
 

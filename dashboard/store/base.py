@@ -1,8 +1,10 @@
 """The connection the Store's parts share, and its two ways in: a read, or a write transaction.
+Two engines: SQLite (the embedded default, below) and PostgreSQL (store/pg.py), behind the same
+two ways in, so the Store's code is one.
 
-One connection, guarded by one lock for every statement (reads too): a shared connection sees
-its own uncommitted writes, so a read interleaved with another thread's open transaction could
-return data that is then rolled back.  Slow work (argon2) is done outside the lock.
+SQLite: one connection, guarded by one lock for every statement (reads too): a shared connection
+sees its own uncommitted writes, so a read interleaved with another thread's open transaction
+could return data that is then rolled back.  Slow work (argon2) is done outside the lock.
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Protocol, Self
+
+import psycopg
+from psycopg_pool import PoolTimeout
 
 from .db import open_db, private_folder
+from .pg import PgBackend, check_schema, holds_overrides, is_url
+from .pg import problem as pg_problem
 from .records import StorageError
 
 KEY_FILE = "audit.key"  # the override log's HMAC key, beside the database, never in it
@@ -105,25 +112,97 @@ def _holds_keyed_log(database: Path) -> bool:
         return False
 
 
-class Database:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.key_path = key_path_of(path)
-        key = read_key(self.key_path)
-        if key is None and not _holds_keyed_log(path):
-            key = create_key(self.key_path)
-        # None: the log was keyed and its key is gone; appending and verifying then fail, with
-        # the key's path named, until it is put back.
-        self._key = key
+class Cursor(Protocol):
+    """What a statement returns, from either engine."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """A connection of either engine, as the Store's SQL uses it (``?`` parameter marks)."""
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Cursor: ...
+
+
+# A unique or foreign-key constraint refused the statement, in either engine.
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
+
+
+class SqliteBackend:
+    """One connection, guarded by one lock for every statement (see the module's text)."""
+
+    def __init__(self, path: Path, key: bytes | None) -> None:
         self._lock = threading.Lock()
         self._conn = open_db(path, key)
-        # "ok", or what the last write that failed said of the storage ("full", "read-only",
-        # "failing"); a write that succeeds sets it back to "ok".  /healthz reports it.
-        self.storage = "ok"
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            # IMMEDIATE: take the write lock now, so another process holding it makes us
+            # wait (busy_timeout) instead of failing half-way through.
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                # COMMIT itself can fail (disk full, I/O error) and leave the transaction
+                # open; nothing of it is stored either way.
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
+                raise
+
+
+class Database:
+    """``database``: the SQLite file, or a ``postgresql://`` URL (then ``key_path``, the audit
+    key's file in the data folder, is required: the key is never in the database)."""
+
+    def __init__(self, database: Path | str, *, key_path: Path | None = None) -> None:
+        self.url = database if isinstance(database, str) and is_url(database) else None
+        if self.url is not None:
+            if key_path is None:
+                raise ValueError("a PostgreSQL store needs the audit key's path (key_path)")
+            check_schema(self.url)
+            self.key_path = key_path
+            self.path = key_path.parent / "postgresql"  # nothing there: names the data folder
+            keyed = holds_overrides(self.url)
+        else:
+            self.path = Path(database)
+            self.key_path = key_path or key_path_of(self.path)
+            keyed = _holds_keyed_log(self.path)
+        key = read_key(self.key_path)
+        if key is None and not keyed:
+            key = create_key(self.key_path)
+        # None: the log was keyed and its key is gone; appending and verifying then fail, with
+        # the key's path named, until it is put back.
+        self._key = key
+        self._backend: SqliteBackend | PgBackend = (
+            PgBackend(self.url) if self.url is not None else SqliteBackend(self.path, key)
+        )
+        # "ok", or what the last write that failed said of the storage ("full", "read-only",
+        # "failing"); a write that succeeds sets it back to "ok".  /healthz reports it.
+        self.storage = "ok"
+
+    @property
+    def engine(self) -> str:
+        return "postgresql" if self.url is not None else "sqlite"
+
+    def close(self) -> None:
+        self._backend.close()
 
     def __enter__(self) -> Self:
         return self
@@ -137,33 +216,29 @@ class Database:
         self.close()
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._conn
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self._backend.read() as conn:
+                yield conn
+        except (psycopg.Error, PoolTimeout) as exc:
+            state = pg_problem(exc)
+            if state is None:
+                raise
+            self.storage = state
+            raise StorageError(state, str(exc)) from exc
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction, committed (and, with synchronous=FULL, on disk) when the block
-        ends normally; rolled back if it raises."""
-        with self._lock:
-            try:
-                # IMMEDIATE: take the write lock now, so another process holding it makes us
-                # wait (busy_timeout) instead of failing half-way through.
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._conn
-                    self._conn.execute("COMMIT")
-                except BaseException:
-                    # COMMIT itself can fail (disk full, I/O error) and leave the transaction
-                    # open; nothing of it is stored either way.
-                    if self._conn.in_transaction:
-                        with contextlib.suppress(sqlite3.Error):
-                            self._conn.execute("ROLLBACK")
-                    raise
-            except (sqlite3.Error, OSError) as exc:
-                problem = storage_problem(exc)
-                if problem is None:
-                    raise
-                self.storage = problem
-                raise StorageError(problem, str(exc)) from exc
-            self.storage = "ok"
+    def _write(self) -> Iterator[Connection]:
+        """One transaction, committed (and on disk) when the block ends normally; rolled back
+        if it raises."""
+        try:
+            with self._backend.write() as conn:
+                yield conn
+        except (sqlite3.Error, OSError, psycopg.Error, PoolTimeout) as exc:
+            state = pg_problem(exc) if isinstance(exc, psycopg.Error | PoolTimeout) else None
+            state = state or storage_problem(exc)
+            if state is None:
+                raise
+            self.storage = state
+            raise StorageError(state, str(exc)) from exc
+        self.storage = "ok"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import sqlite3
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from .accounts import Accounts
+from .base import INTEGRITY_ERRORS, Connection
 from .chain import (
     GENESIS,
     Anchor,
@@ -66,7 +66,7 @@ def _override(row: tuple[Any, ...]) -> StoredOverride:
 
 
 def read_chain(
-    conn: sqlite3.Connection, after: int = 0
+    conn: Connection, after: int = 0
 ) -> tuple[list[Row], tuple[int, str, str] | None, Anchor | None]:
     """The entries after seq ``after``, the head (seq, hash, MAC) and the pre-key anchor."""
     rows = conn.execute(
@@ -102,8 +102,17 @@ def check_recorded_head(rows: list[Row], result: VerifyResult, head: str | None)
 
 
 class Store(Accounts):
-    def __init__(self, path: Path, *, password_hasher: PasswordHasher | None = None) -> None:
-        super().__init__(path, password_hasher=password_hasher)
+    """The override log and the account records, in the SQLite file ``database`` or the
+    PostgreSQL database at the URL ``database`` (store/base.py)."""
+
+    def __init__(
+        self,
+        database: Path | str,
+        *,
+        key_path: Path | None = None,
+        password_hasher: PasswordHasher | None = None,
+    ) -> None:
+        super().__init__(database, key_path=key_path, password_hasher=password_hasher)
 
     def append_override(
         self,
@@ -152,7 +161,7 @@ class Store(Accounts):
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (seq, id, created_text, actor, data_text, prev_hash, hash),
                 )
-            except sqlite3.IntegrityError:
+            except INTEGRITY_ERRORS:
                 raise ValueError(f"override id {id!r} is already in the log") from None
             conn.execute(
                 "INSERT INTO chain_head (one, seq, hash, mac) VALUES (1, ?, ?, ?) "
@@ -187,7 +196,7 @@ class Store(Accounts):
 
     @staticmethod
     def _idempotent(
-        conn: sqlite3.Connection, scope: str, key: str
+        conn: Connection, scope: str, key: str
     ) -> tuple[StoredOverride, str | None] | None:
         row = conn.execute(
             "SELECT o.seq, o.id, o.created, o.actor, o.data, o.prev_hash, o.hash, i.fingerprint "

@@ -15,6 +15,8 @@ from argon2 import PasswordHasher
 from dashboard.store import Session, Store, Token, User
 from dashboard.store.db import MIGRATIONS, open_db
 
+from .conftest import Db, Raw, open_store, stored_bytes
+
 T0 = datetime(2023, 12, 13, 15, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8192)
@@ -38,8 +40,9 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(path: Path) -> Iterator[Store]:
-    with Store(path, password_hasher=CHEAP) as store:
+def store(db: Db) -> Iterator[Store]:
+    """On each engine (tests/store/conftest.py)."""
+    with open_store(db) as store:
         yield store
 
 
@@ -73,14 +76,14 @@ def test_unknown_name_costs_a_hash_check(path: Path) -> None:
         assert hasher.verifies == 2
 
 
-def test_passwords_are_argon2id(store: Store, path: Path) -> None:
+def test_passwords_are_argon2id(store: Store, db: Db) -> None:
     store.add_user("alice", "secretariat", "correct horse")
     store.close()
-    con = sqlite3.connect(path)
+    con = Raw(db)
     (stored,) = con.execute("SELECT password_hash FROM users").fetchone()
     con.close()
     assert stored.startswith("$argon2id$")
-    assert b"correct horse" not in file_bytes(path)
+    assert b"correct horse" not in stored_bytes(db)
 
 
 def test_default_hasher_is_argon2id_owasp(path: Path) -> None:
@@ -151,12 +154,12 @@ def test_outdated_hash_is_upgraded_on_login(path: Path) -> None:
 # --- tokens --------------------------------------------------------------------------------
 
 
-def test_token_secret_is_not_stored(store: Store, path: Path) -> None:
+def test_token_secret_is_not_stored(store: Store, db: Db) -> None:
     secret = store.create_token("panel-cr4", "chair", ("cr4",))
     assert secret.startswith("dsh_") and len(secret) > 40
     assert store.token(secret) == Token("panel-cr4", "chair", ("cr4",), False)
     store.close()
-    on_disk = file_bytes(path)
+    on_disk = stored_bytes(db)
     assert secret.encode() not in on_disk
     assert hashlib.sha256(secret.encode()).hexdigest().encode() in on_disk  # what is kept
 
@@ -190,7 +193,7 @@ def test_revoke_token(store: Store) -> None:
 # --- sessions ------------------------------------------------------------------------------
 
 
-def test_session_lifecycle(store: Store, path: Path) -> None:
+def test_session_lifecycle(store: Store, db: Db) -> None:
     store.add_user("alice", "chair", "correct horse")
     secret, session = store.create_session("alice", T0, 12 * HOUR)
     assert session.user == "alice"
@@ -202,7 +205,7 @@ def test_session_lifecycle(store: Store, path: Path) -> None:
     assert store.session(secret, T0 + 12 * HOUR) is None  # expired
     assert store.session("made-up", T0) is None
     store.close()
-    assert secret.encode() not in file_bytes(path)
+    assert secret.encode() not in stored_bytes(db)
 
 
 def test_revoke_session(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -12,26 +13,18 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg
 import pytest
-from argon2 import PasswordHasher
 
-from dashboard.store import AuditError, Store, StoredOverride
+from dashboard.store import AuditError, StoredOverride
 from dashboard.store.chain import GENESIS, entry_hash, verify_chain
 
+from .conftest import Db, Raw, key_of, open_store, tamper
+
 T0 = datetime(2023, 12, 13, 15, 0, tzinfo=UTC)
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8192)
 
 
-def open_store(path: Path) -> Store:
-    return Store(path, password_hasher=CHEAP)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "dashboard.db"
-
-
-def fill(path: Path, n: int = 5) -> list[StoredOverride]:
+def fill(path: Db, n: int = 5) -> list[StoredOverride]:
     with open_store(path) as store:
         return [
             store.append_override(
@@ -39,17 +32,6 @@ def fill(path: Path, n: int = 5) -> list[StoredOverride]:
             )[0]
             for i in range(1, n + 1)
         ]
-
-
-def tamper(path: Path, *statements: str) -> None:
-    """Edit the file behind the store's back, as someone with the file could."""
-    con = sqlite3.connect(path)
-    con.execute("DROP TRIGGER IF EXISTS overrides_no_update")
-    con.execute("DROP TRIGGER IF EXISTS overrides_no_delete")
-    for statement in statements:
-        con.execute(statement)
-    con.commit()
-    con.close()
 
 
 def test_chain_links_and_verifies(db: Path) -> None:
@@ -73,7 +55,7 @@ def test_chain_links_and_verifies(db: Path) -> None:
         ensure_ascii=False,
     )
     # HMAC-SHA256 under the key kept beside the database (never in it).
-    key = bytes.fromhex((db.parent / "audit.key").read_text().strip())
+    key = bytes.fromhex(key_of(db).read_text().strip())
     assert first.hash == hmac.new(key, (GENESIS + body).encode(), hashlib.sha256).hexdigest()
     with open_store(db) as store:
         result = store.verify()
@@ -133,7 +115,7 @@ def test_rehashed_entry_breaks_the_next_link(db: Path) -> None:
     """Rewriting an entry *and* its hash (with the key) is caught at the next entry's link."""
     stored = fill(db)
     third = stored[2]
-    key = bytes.fromhex((db.parent / "audit.key").read_text().strip())
+    key = bytes.fromhex(key_of(db).read_text().strip())
     forged = entry_hash(
         third.prev_hash,
         3,
@@ -169,11 +151,10 @@ def test_appended_outside_the_store_is_caught(db: Path) -> None:
 # --- a deliberate rewrite, by someone with the database but not the key -----------------------
 
 
-def rewrite_from(db: Path, seq: int, data: dict[str, object]) -> None:
+def rewrite_from(db: Db, seq: int, data: dict[str, object]) -> None:
     """Edit entry ``seq`` and recompute every later hash and the head, without the key (the
     unkeyed recipe: all an attacker with only the file can do), as the issue's attacker did."""
-    con = sqlite3.connect(db)
-    con.execute("DROP TRIGGER overrides_no_update")
+    con = Raw(db)
     rows = con.execute(
         "SELECT seq, id, created, actor, data, prev_hash FROM overrides WHERE seq >= ? "
         "ORDER BY seq",
@@ -232,7 +213,7 @@ def test_a_recorded_head_catches_even_a_rewrite_with_the_key(db: Path) -> None:
         head = store.head_digest()
         assert head == f"5-{stored[-1].hash[:20]}"
         assert store.verify(head=head).ok
-    key = bytes.fromhex((db.parent / "audit.key").read_text().strip())
+    key = bytes.fromhex(key_of(db).read_text().strip())
     # Truncate to four entries and reseal the head with the key: verifies without --head.
     from dashboard.store.chain import seal
 
@@ -253,13 +234,13 @@ def test_a_recorded_head_catches_even_a_rewrite_with_the_key(db: Path) -> None:
 
 def test_without_its_key_a_keyed_log_is_not_verified_nor_extended(db: Path) -> None:
     fill(db, 2)
-    (db.parent / "audit.key").unlink()
+    key_of(db).unlink()
     with open_store(db) as store:
         result = store.verify()
         assert not result.ok and "key is missing" in result.message
         with pytest.raises(AuditError, match=r"audit\.key"):
             store.append_override({"n": 3}, "alice", T0)
-    assert not (db.parent / "audit.key").exists()  # no new key made up for a keyed log
+    assert not key_of(db).exists()  # no new key made up for a keyed log
 
 
 def test_files_are_owner_only(tmp_path: Path) -> None:
@@ -331,10 +312,11 @@ def legacy_database(db: Path, n: int = 3) -> list[str]:
     return hashes
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # SQLite's own schema history
 def test_a_schema_2_log_is_migrated_and_anchored(db: Path) -> None:
     hashes = legacy_database(db)
     with open_store(db) as store:
-        assert (db.parent / "audit.key").exists()
+        assert key_of(db).exists()
         assert store.verify().ok
         new, _ = store.append_override({"n": 4}, "alice", T0)
         assert new.prev_hash == hashes[-1]
@@ -348,14 +330,23 @@ def test_a_schema_2_log_is_migrated_and_anchored(db: Path) -> None:
     assert not result.ok and result.first_bad_seq in (3, 4), result
 
 
-def test_log_refuses_update_and_delete(db: Path) -> None:
+def test_log_refuses_update_and_delete(db: Db) -> None:
     fill(db, 2)
-    con = sqlite3.connect(db)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        con.execute("UPDATE overrides SET actor = 'x' WHERE seq = 1")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        con.execute("DELETE FROM overrides")
-    con.close()
+    for statement in ("UPDATE overrides SET actor = 'x' WHERE seq = 1", "DELETE FROM overrides"):
+        if isinstance(db, str):
+            with (
+                psycopg.connect(db, autocommit=True) as pg,
+                pytest.raises(psycopg.DatabaseError, match="append-only"),
+            ):
+                pg.execute(statement)
+        else:
+            with (
+                contextlib.closing(sqlite3.connect(db)) as con,
+                pytest.raises(sqlite3.DatabaseError, match="append-only"),
+            ):
+                con.execute(statement)
+    with open_store(db) as store:
+        assert [o.actor for o in store.overrides()] == ["alice", "alice"]
 
 
 def test_verify_chain_reports_first_of_several_problems() -> None:
@@ -417,7 +408,7 @@ def test_ids_timestamps_and_data(db: Path) -> None:
         with pytest.raises(ValueError, match="id"):
             store.append_override({"id": 7}, "alice", T0)
         assert len(store.overrides()) == 2
-    con = sqlite3.connect(db)
+    con = Raw(db)
     (created,) = con.execute("SELECT created FROM overrides WHERE seq = 1").fetchone()
     con.close()
     assert created == "2023-12-13T15:00:00.000000+00:00"
