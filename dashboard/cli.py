@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from . import cli_accounts, cli_log
+from . import cli_accounts, cli_db, cli_log
 from .cli_common import (
     DATA_HELP,
     AuditFailed,
@@ -25,12 +25,13 @@ from .cli_common import (
     StartFailed,
     UsageError,
     add_config_option,
+    add_database_option,
     print_json,
 )
 from .domain.json_format import now_json, programme_json
 from .domain.programme import Programme, ProgrammeError, local_instant
 from .domain.toml_format import to_toml
-from .settings import Settings
+from .settings import Settings, check_database_url
 from .site import read_programme_file
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -73,7 +74,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn  # imported here: the other commands need no server
 
     from .server import tune_gc, uvicorn_config
-    from .store import AuditError
+    from .store import AuditError, StorageError
+    from .store.pg import SchemaError
     from .web.app import create_app
 
     if args.speed is not None and not 0 < args.speed < math.inf:  # nan and inf too
@@ -84,6 +86,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
             start_at = datetime.fromisoformat(args.at)
         except ValueError:
             raise UsageError(f"--at: {args.at!r} is not an ISO 8601 time") from None
+    try:
+        check_database_url(args.database or "")
+    except ValueError as exc:
+        raise UsageError(f"--database: {exc}") from None
     settings = Settings.load(
         Path(args.config),
         host=args.host,
@@ -91,9 +97,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
         start_at=start_at,
         speed=args.speed,
         data_dir=Path(args.data) if args.data else None,
+        database_url=args.database,
     )
     try:
         app = create_app(settings)
+    except (SchemaError, StorageError) as exc:
+        raise StartFailed(f"{exc}; the server refuses to start") from None
     except AuditError as exc:
         raise AuditFailed(
             f"{exc}; the server refuses to start. See `dashboard audit verify` and"
@@ -198,10 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="how much the server logs (default: info)",
     )
     serve.add_argument("--data", metavar="DIR", help=DATA_HELP)
+    add_database_option(serve)
     serve.set_defaults(func=cmd_serve)
 
     cli_accounts.register(commands)
     cli_log.register(commands)
+    cli_db.register(commands)
     reload_help = "Re-read the config folder on a running server (revised programmes)."
     reload = commands.add_parser("reload", help=reload_help, description=reload_help)
     reload.add_argument(

@@ -28,6 +28,10 @@ DATA_HELP = (
     " folder's settings.toml, else $DASHBOARD_DATA_DIR, else data/ in a checkout, or ./data in"
     " the working directory when installed from a wheel)"
 )
+DATABASE_HELP = (
+    "a postgresql://USER@HOST:PORT/NAME URL: the store is there, shared by several processes or"
+    " machines (default: $DASHBOARD_DATABASE_URL, else the SQLite file in the data folder)"
+)
 CONFIG_HELP = (
     "config folder with rooms.toml, settings.toml and the programmes (default: the shipped"
     f" one, {DEFAULT_CONFIG_DIR})"
@@ -59,22 +63,42 @@ def add_config_option(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--config", default=str(DEFAULT_CONFIG_DIR), metavar="DIR", help=CONFIG_HELP)
 
 
+def add_database_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--database", metavar="URL", help=DATABASE_HELP)
+
+
 def add_store_options(sub: argparse.ArgumentParser) -> None:
-    """--config (it may name the data folder, and holds rooms.toml) and --data."""
+    """--config (it may name the data folder, and holds rooms.toml), --data and --database."""
     add_config_option(sub)
     sub.add_argument("--data", metavar="DIR", help=DATA_HELP)
+    add_database_option(sub)
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    return Settings.load(Path(args.config), data_dir=Path(args.data) if args.data else None)
+    try:
+        return Settings.load(
+            Path(args.config),
+            data_dir=Path(args.data) if args.data else None,
+            database_url=getattr(args, "database", None),
+        )
+    except ValueError as exc:
+        raise UsageError(f"--database: {exc}") from None
 
 
 @contextlib.contextmanager
 def open_store(args: argparse.Namespace) -> Iterator[Store]:
     """The database of ``--config``/``--data``, closed whatever the command raises."""
-    from .store import Store  # here: reading programmes needs no database
+    # Here: reading programmes needs no database.
+    from .store import StorageError, Store
+    from .store.pg import SchemaError
 
-    store = Store(settings_of(args).database)
+    settings = settings_of(args)
+    try:
+        store = Store(settings.store_database, key_path=settings.audit_key)
+    except SchemaError as exc:
+        raise BadInput(str(exc)) from None
+    except StorageError as exc:
+        raise BadInput(f"the database cannot be reached: {exc}") from None
     try:
         yield store
     finally:

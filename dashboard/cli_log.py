@@ -34,10 +34,19 @@ def cmd_audit_head(args: argparse.Namespace) -> None:
     )
 
 
+def refuse_postgresql(url: str, command: str) -> None:
+    if url:
+        raise UsageError(
+            f"{command} copies the SQLite file; a PostgreSQL database is backed up with"
+            " PostgreSQL's own tools (pg_dump, base backups): see docs/deploy.md"
+        )
+
+
 def cmd_backup(args: argparse.Namespace) -> None:
     from .store.backup import BackupError, backup
 
     settings = settings_of(args)
+    refuse_postgresql(settings.database_url, "backup")
     try:
         digest, count = backup(settings.database, Path(args.dest))
     except BackupError as exc:
@@ -53,6 +62,7 @@ def cmd_restore(args: argparse.Namespace) -> None:
     from .store.backup import BackupError, restore
 
     settings = settings_of(args)
+    refuse_postgresql(settings.database_url, "restore")
     try:
         result = restore(
             Path(args.src),

@@ -7,6 +7,7 @@ handed to ``create_app``.
 from __future__ import annotations
 
 import ipaddress
+import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,18 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
+DATABASE_URL_VARIABLE = "DASHBOARD_DATABASE_URL"
+
+
+def check_database_url(url: str) -> None:
+    """ValueError unless ``url`` is empty (SQLite) or a PostgreSQL URL."""
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(
+            f"database {url.split('@')[-1]!r}: expected a postgresql://USER@HOST:PORT/NAME URL"
+            " (or none, for the SQLite file in the data folder)"
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     config_dir: Path = DEFAULT_CONFIG_DIR
@@ -84,10 +97,25 @@ class Settings:
     speed: float = 1.0
     # The screens' heartbeat, reconnects, offline mark and reloads (settings.toml's [live]).
     live: LiveTimings = field(default_factory=LiveTimings)
+    # A postgresql:// URL: the store is there, shared by every process and machine (the audit
+    # key stays in the data folder).  Empty: the SQLite file in the data folder.  From
+    # --database, else $DASHBOARD_DATABASE_URL.
+    database_url: str = ""
 
     @property
     def database(self) -> Path:
+        """The SQLite file (used when no database_url is set)."""
         return self.data_dir / "dashboard.sqlite3"
+
+    @property
+    def store_database(self) -> Path | str:
+        """Where the store is: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_url or self.database
+
+    @property
+    def audit_key(self) -> Path:
+        """The override log's key: in the data folder, whichever engine holds the log."""
+        return self.data_dir / "audit.key"
 
     @property
     def public_origins(self) -> tuple[str, ...]:
@@ -156,4 +184,12 @@ class Settings:
             raise ProgrammeError(
                 str(path), None, f'language = "{settings.language}": {exc}'
             ) from None
-        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+        settings = replace(
+            settings,
+            **{
+                "database_url": os.environ.get(DATABASE_URL_VARIABLE, ""),
+                **{k: v for k, v in overrides.items() if v is not None},
+            },
+        )
+        check_database_url(settings.database_url)
+        return settings

@@ -74,14 +74,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         timings=settings.live,
     )
     hub = Hub()
-    store = Store(settings.database)
+    store = Store(settings.store_database, key_path=settings.audit_key)
     # A log that does not verify is refused loudly: serving it would show forged overrides.
     # Only what was appended since the last check is verified (docs/security.md).
     checked = store.verify_since_checked()
     if not checked.ok:
         store.close()
         message = (
-            f"the override log {settings.database} does not verify: entry"
+            f"the override log {settings.store_database} does not verify: entry"
             f" {checked.first_bad_seq}: {checked.message}"
         )
         logging.getLogger("dashboard").critical("%s; refusing to serve", message)
