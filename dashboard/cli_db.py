@@ -93,7 +93,19 @@ def register(commands: Any) -> None:
         " verify its override log there (nothing is kept unless it verifies)."
     )
     copy = actions.add_parser("copy", help=copy_help, description=copy_help)
-    copy.add_argument("--from", dest="source", required=True, metavar="sqlite:PATH")
-    copy.add_argument("--to", dest="target", required=True, metavar="postgresql://…")
+    copy.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="sqlite:PATH",
+        help="the installation's SQLite file (its audit.key beside it)",
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="postgresql://…",
+        help="a new database, migrated (`dashboard db migrate`) and empty",
+    )
     copy.add_argument("--key", metavar="FILE", help="the audit key (default: beside PATH)")
     copy.set_defaults(func=cmd_db_copy)

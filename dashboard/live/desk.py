@@ -123,6 +123,20 @@ class OverrideDesk:
                 self.scheduler.update(room)
         return Receipt(override, stored.seq, created)
 
+    async def apply_stored(self, stored: StoredOverride) -> None:
+        """An override another process appended (live/follow.py): applied once, like one
+        submitted here, and its rooms refreshed.  Under the lock, so that it is never applied
+        twice with one this process is storing."""
+        override = _override(stored)
+        async with self._lock:
+            if any(o.id == override.id for o in self.service.overrides):
+                return  # this process's own, applied when it was acknowledged
+            target = self._target(override)
+            self.service.add_override(override)
+        for room in affected_rooms(override, target):
+            if self.service.site.room(room) is not None:
+                self.scheduler.update(room)
+
     def _target(self, override: Override) -> Override | None:
         """The override a clear undoes (read before the clear makes it forgotten)."""
         if override.target is None:
@@ -143,7 +157,8 @@ def affected_rooms(override: Override, target: Override | None) -> set[str]:
     return rooms
 
 
-def load_overrides(store: Store) -> list[Override]:
-    """Every override in the log, in order: at start-up, all acknowledged ones are in effect
-    (the service then keeps those that can still be)."""
-    return [Override.from_data(s.data) for s in store.overrides()]
+def load_overrides(store: Store) -> tuple[list[Override], int]:
+    """Every override in the log, in order, and the last one's seq (0: none): at start-up, all
+    acknowledged ones are in effect (the service then keeps those that can still be)."""
+    stored = store.overrides()
+    return [Override.from_data(s.data) for s in stored], stored[-1].seq if stored else 0

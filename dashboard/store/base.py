@@ -24,7 +24,7 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from .db import open_db, private_folder
-from .pg import PgBackend, check_schema, holds_overrides, is_url
+from .pg import CHANNEL, PgBackend, change_payload, check_schema, holds_overrides, is_url
 from .pg import problem as pg_problem
 from .records import StorageError
 
@@ -196,6 +196,13 @@ class Database:
         # "ok", or what the last write that failed said of the storage ("full", "read-only",
         # "failing"); a write that succeeds sets it back to "ok".  /healthz reports it.
         self.storage = "ok"
+
+    def _notify(self, conn: Connection, kind: str, version: int) -> None:
+        """Tell every process what changed, in the transaction that changes it (PostgreSQL
+        delivers a NOTIFY at COMMIT, and never for a transaction rolled back).  SQLite: one
+        process, nothing to tell."""
+        if self.url is not None:
+            conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, change_payload(kind, version)))
 
     @property
     def engine(self) -> str:

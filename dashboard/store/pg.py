@@ -19,6 +19,7 @@ every process and machine; a process refuses a schema other than the one it know
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -31,6 +32,15 @@ WRITE_LOCK = 0x64617368626F6172
 # Seconds a caller waits for a pooled connection (the server unreachable: a StorageError then,
 # not a request hanging).
 CONNECT_TIMEOUT = 5.0
+
+
+# The NOTIFY channel every process LISTENs on; the payload names what changed and its version
+# (store/listen.py reads it).
+CHANNEL = "dashboard_changes"
+
+
+def change_payload(kind: str, version: int) -> str:
+    return json.dumps({"kind": kind, "version": version})
 
 
 def is_url(database: str) -> bool:

@@ -176,6 +176,7 @@ class Store(Accounts):
                     "INSERT INTO idempotency (actor, key, seq, fingerprint) VALUES (?, ?, ?, ?)",
                     (scope, idempotency_key, seq, fingerprint),
                 )
+            self._notify(conn, "override", seq)
         created_back = parse_instant(created_text)
         return StoredOverride(seq, id, created_back, actor, stored_data, prev_hash, hash), True
 
@@ -211,6 +212,17 @@ class Store(Accounts):
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides ORDER BY seq"
+            ).fetchall()
+        return [_override(row) for row in rows]
+
+    def overrides_after(self, seq: int) -> list[StoredOverride]:
+        """The overrides appended after ``seq``, in order: what another process appended since
+        the last one this process saw."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides "
+                "WHERE seq > ? ORDER BY seq",
+                (seq,),
             ).fetchall()
         return [_override(row) for row in rows]
 

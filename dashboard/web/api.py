@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 
 from ..domain.json_format import programme_json, room_day_json, room_now_json
 from ..domain.programme import venue_time
+from ..live.follow import Follower
 from ..live.scheduler import RoomScheduler
 from ..live.service import display_channel, room_channel
 from ..store import Store
@@ -112,7 +113,16 @@ async def healthz(request: Request) -> JSONResponse:
             **({"error": health.error} if health.error else {}),
         }
     storage = storage_health(request.app.state.store)
-    degraded = any(r["behind"] for r in rooms.values()) or storage["state"] != "ok"
+    follower: Follower | None = request.app.state.follower
+    if follower is not None:
+        # Shared with other processes: whether this one hears their changes.
+        storage["engine"] = "postgresql"
+        storage["changes"] = follower.state
+    degraded = (
+        any(r["behind"] for r in rooms.values())
+        or storage["state"] != "ok"
+        or storage.get("changes", "listening") != "listening"
+    )
     status = "starting" if not ready else "degraded" if degraded else "ok"
     strict = request.query_params.get("strict") == "1"
     code = 503 if not ready or (degraded and strict) else 200

@@ -23,6 +23,7 @@ from ..assets import Assets
 from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
 from ..live.desk import OverrideDesk, load_overrides
+from ..live.follow import Follower
 from ..live.hub import Hub
 from ..live.reload import WATCH_SECONDS, Reloader
 from ..live.render import Renderer
@@ -92,10 +93,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         store.save_slot_snapshots(slot_snapshots(site), clock.now())
     except StorageError as exc:  # serve all the same; /healthz reports the storage
         logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
-    live = LiveService(site, clock, renderer, hub, load_overrides(store))
+    overrides, last_seq = load_overrides(store)
+    live = LiveService(site, clock, renderer, hub, overrides)
     scheduler = RoomScheduler(live)
     desk = OverrideDesk(live, scheduler, store)
     reloader = Reloader(settings, live, scheduler, store)
+    # On PostgreSQL, other processes append too: follow them (live/follow.py).
+    follower = Follower(store, desk.apply_stored, last_seq) if store.url is not None else None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -109,9 +113,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `dashboard reload` without the API: kill -HUP <pid> (main thread only).
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_soon)
+        following = asyncio.create_task(follower.run()) if follower is not None else None
         try:
             yield
         finally:
+            if following is not None:
+                following.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await following
             scheduler.shutdown()
             hub.close()
             store.close()
@@ -181,6 +190,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.store = store
     app.state.desk = desk
     app.state.reloader = reloader
+    app.state.follower = follower
     # A display is known once heard from half a heartbeat period after connecting, at least.
     app.state.screens = ScreenRegistry(timedelta(seconds=settings.live.heartbeat / 2))
     app.state.screens.labels = store.screen_labels()  # given by staff, kept across restarts
