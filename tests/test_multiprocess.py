@@ -23,7 +23,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from dashboard.store import Store
 from tests._postgres import Cluster
-from tests.conftest import ROOT, Server, make_config, spawn_server, stop_server
+from tests.conftest import ROOT, SHIPPED_NOTE, Server, make_config, spawn_server, stop_server
 from tests.store.conftest import CHEAP
 
 BOUND = 60.0  # seconds: generous, for a loaded machine; never a measure of speed
@@ -113,6 +113,40 @@ def test_an_override_posted_to_a_reaches_the_displays_of_b(pair: Pair) -> None:
     # And B's pages and API, not only its sockets.
     page = httpx.get(f"{b.url}/display/cr4", timeout=30).text
     assert "Posted to A" in page
+
+
+def starts_on_wednesday(server: Server) -> set[str]:
+    response = httpx.get(f"{server.url}/api/rooms/cr4/slots?date=2023-12-13", timeout=30)
+    assert response.status_code == 200, response.text
+    return {slot["start"] for slot in response.json()["slots"]}
+
+
+def test_a_revision_published_on_a_shows_on_b(pair: Pair, tmp_path: Path) -> None:
+    """A's config folder revised (the afternoon meeting moved to 4 p.m.) and reloaded: B, whose
+    own config folder is unchanged, shows the revision, to its pages and its displays."""
+    a, b = pair.servers
+    three, four = "2023-12-13T15:00:00-05:00", "2023-12-13T16:00:00-05:00"
+    assert three in starts_on_wednesday(b) and four not in starts_on_wednesday(b)
+    note = tmp_path / "config-a" / SHIPPED_NOTE.name
+    text = note.read_text(encoding="utf-8")
+    assert "3–6 p.m.\tDedicated" in text
+    note.write_text(text.replace("3–6 p.m.\tDedicated", "4–6 p.m.\tDedicated"), encoding="utf-8")
+    with connect(f"{b.ws_url}/ws/display/cr4?screen=door") as display:
+        first = str(display.recv(timeout=BOUND))
+        response = httpx.post(
+            f"{a.url}/api/programme/reload",
+            headers={"authorization": f"Bearer {pair.token}"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        wait_until("B shows the revision", lambda: four in starts_on_wednesday(b))
+        assert three not in starts_on_wednesday(b)
+        # B's displays are sent the room again (a new frame, rendered from the revision).
+        assert str(display.recv(timeout=BOUND)) != first
+    # A server started later starts from what was published, not from its own config folder.
+    c = pair._spawn(tmp_path, "c")
+    pair.servers.append(c)
+    assert four in starts_on_wednesday(c)
 
 
 def test_one_idempotency_key_stores_one_override_whichever_process(pair: Pair) -> None:

@@ -32,7 +32,7 @@ class Follower:
         store: Store,
         apply: Callable[[StoredOverride], Awaitable[None]],
         last_seq: int,
-        reload: Callable[[int], Awaitable[None]] | None = None,
+        reload: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         assert store.url is not None, "only a PostgreSQL store has other processes to follow"
         self.store = store
@@ -63,13 +63,13 @@ class Follower:
         self.state = "listening"
         await self.catch_up()
         if self._reload is not None:
-            await self._reload(0)  # a programme published while we were not listening
+            await self._reload()  # a programme published while we were not listening
 
     async def _changed(self, change: Change) -> None:
         if change.kind == "override" and change.version > self.last_seq:
             await self.catch_up()
         elif change.kind == "programme" and self._reload is not None:
-            await self._reload(change.version)
+            await self._reload()
 
     async def catch_up(self) -> None:
         """Apply every override appended after the last one seen, in order."""

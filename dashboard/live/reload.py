@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,7 +29,8 @@ from ..domain.revision import ProgrammeDiff, diff_programmes, orphaned_overrides
 from ..domain.rooms import Room
 from ..settings import Settings
 from ..site import Site, load_site, slot_snapshots, with_identities
-from ..store import Store
+from ..store import StorageError, Store
+from .published import materialise, revision_texts
 from .scheduler import RoomScheduler
 from .service import LiveService
 
@@ -81,6 +82,8 @@ class Reloader:
         # otherwise read, compare and swap in interleaved steps.
         self.lock = asyncio.Lock()
         self._signalled: set[asyncio.Task[ReloadResult]] = set()
+        # The revision published through a PostgreSQL store that is shown (0: none).
+        self.published = 0
 
     def _files(self, rooms: Iterable[Room]) -> list[Path]:
         folder = self.settings.config_dir
@@ -147,9 +150,47 @@ class Reloader:
             self.last = ReloadResult(False, str(exc))
             return self.last
         stamps = await run_in_threadpool(self._mtimes, new.rooms, before)
-        # The swap, on the event loop: one assignment, so no screen sees half a revision.
-        self.service.replace_site(new)
+        if self.store is not None and self.store.url is not None:
+            # Shared: stored (and NOTIFYed) before it is shown here, so that every process
+            # shows it; refused here too if it cannot be stored.
+            try:
+                self.published = await run_in_threadpool(self._publish, new)
+            except (OSError, StorageError) as exc:
+                log.error("revised programme not published: %s", exc)
+                self.last = ReloadResult(False, f"not published: {exc}")
+                return self.last
+        await self._swap(new, result)
         self._stamps = stamps
+        return result
+
+    def _publish(self, site: Site) -> int:
+        assert self.store is not None
+        texts = revision_texts(self.settings.config_dir, site.rooms)
+        return self.store.publish_programmes(texts, self.service.clock.now())
+
+    async def follow(self) -> None:
+        """Load the revision last published through the database, if newer than the one
+        shown (another process published it: live/follow.py).  A revision that does not load
+        here is logged and the running programmes stay."""
+        assert self.store is not None
+        async with self.lock:
+            published = await run_in_threadpool(self.store.published_programmes)
+            if published is None or published.version <= self.published:
+                return
+            try:
+                folder = await run_in_threadpool(materialise, published, self.settings.data_dir)
+                source = replace(self.settings, config_dir=folder)
+                site = await run_in_threadpool(load_site, source)
+                new, result = await self._read(site)
+            except (ProgrammeError, OSError) as exc:
+                log.error("published programme %d refused: %s", published.version, exc)
+                return
+            self.published = published.version
+            await self._swap(new, result)
+
+    async def _swap(self, new: Site, result: ReloadResult) -> None:
+        """The swap, on the event loop: one assignment, so no screen sees half a revision."""
+        self.service.replace_site(new)
         for room in new.rooms:
             self.scheduler.update(room.id)
         for orphan in result.orphans:
@@ -159,7 +200,6 @@ class Reloader:
                 self.store.save_slot_snapshots, slot_snapshots(new), self.service.clock.now()
             )
         self.last = result
-        return result
 
     def reload_soon(self) -> None:
         """For a signal handler (SIGHUP), which runs on the event loop but cannot await: the

@@ -198,6 +198,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (room, name)
         )""",
     ),
+    (
+        # Published programmes (store/programmes.py): rooms.toml and the files it names, as a
+        # JSON object of their texts, numbered.
+        """CREATE TABLE programme_revisions (
+            version BIGINT PRIMARY KEY,
+            published TEXT NOT NULL,
+            files TEXT NOT NULL
+        )""",
+    ),
 )
 
 

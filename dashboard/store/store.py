@@ -29,6 +29,7 @@ from .chain import (
     seal,
     verify_chain,
 )
+from .programmes import Programmes
 from .records import (
     AuditError,
     KeyReused,
@@ -101,7 +102,7 @@ def check_recorded_head(rows: list[Row], result: VerifyResult, head: str | None)
     return result
 
 
-class Store(Accounts):
+class Store(Programmes, Accounts):
     """The override log and the account records, in the SQLite file ``database`` or the
     PostgreSQL database at the URL ``database`` (store/base.py)."""
 

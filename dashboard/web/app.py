@@ -12,6 +12,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
@@ -25,6 +26,7 @@ from ..domain.programme import local_instant
 from ..live.desk import OverrideDesk, load_overrides
 from ..live.follow import Follower
 from ..live.hub import Hub
+from ..live.published import materialise, revision_texts
 from ..live.reload import WATCH_SECONDS, Reloader
 from ..live.render import Renderer
 from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
@@ -64,6 +66,21 @@ def make_clock(settings: Settings, site: Site) -> Clock:
     return ShiftedClock(start, settings.speed)
 
 
+def shared_programmes(
+    settings: Settings, store: Store, site: Site, now: datetime
+) -> tuple[Site, int] | None:
+    """On PostgreSQL: the site as last published through the database (written out into the
+    data folder and loaded from there), or this config folder's, published now as the first
+    revision; with its version.  None on SQLite (config/ is the source)."""
+    if store.url is None:
+        return None
+    published = store.published_programmes()
+    if published is None:
+        return site, store.publish_programmes(revision_texts(settings.config_dir, site.rooms), now)
+    folder = materialise(published, settings.data_dir)
+    return load_site(replace(settings, config_dir=folder)), published.version
+
+
 def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     site = load_site(settings)  # a bad programme stops the start here, with its line named
     clock = clock or make_clock(settings, site)
@@ -87,6 +104,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         )
         logging.getLogger("dashboard").critical("%s; refusing to serve", message)
         raise AuditError(message)
+    # Shared with other processes: start from the programmes last published through the
+    # database, or publish this config folder's if none was.
+    published = shared_programmes(settings, store, site, clock.now())
+    if published is not None:
+        site = published[0]
     # Meetings keep the ids they had when last published (a file revised while stopped).
     site = with_identities(site, previous_slots(store.slot_snapshots()))
     try:
@@ -98,8 +120,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     scheduler = RoomScheduler(live)
     desk = OverrideDesk(live, scheduler, store)
     reloader = Reloader(settings, live, scheduler, store)
-    # On PostgreSQL, other processes append too: follow them (live/follow.py).
-    follower = Follower(store, desk.apply_stored, last_seq) if store.url is not None else None
+    # On PostgreSQL, other processes append and publish too: follow them (live/follow.py).
+    follower = None
+    if published is not None:
+        reloader.published = published[1]
+        follower = Follower(store, desk.apply_stored, last_seq, reload=reloader.follow)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -1,0 +1,46 @@
+"""Published programmes, on PostgreSQL: each revision of rooms.toml and the programme files it
+names, as their text, numbered; publishing one NOTIFYs every process, which loads it
+(live/reload.py).  So publishing on one machine publishes everywhere, and a process that starts
+later starts from what was last published.  (SQLite: one process, whose config/ is the source;
+these are not used there.)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from .base import Database
+from .records import canonical_json, instant_text, parse_data
+
+
+class Published(NamedTuple):
+    version: int
+    files: dict[str, str]  # name in the config folder -> its text
+
+
+class Programmes(Database):
+    def publish_programmes(self, files: dict[str, str], at: datetime) -> int:
+        """Store a revision (every file's text) and tell every process; its version."""
+        if self.url is None:
+            raise ValueError("programmes are published through the database only on PostgreSQL")
+        with self._write() as conn:
+            row = conn.execute("SELECT coalesce(max(version), 0) FROM programme_revisions")
+            version = int(row.fetchone()[0]) + 1
+            conn.execute(
+                "INSERT INTO programme_revisions (version, published, files) VALUES (?, ?, ?)",
+                (version, instant_text(at), canonical_json(files)),
+            )
+            self._notify(conn, "programme", version)
+        return version
+
+    def published_programmes(self) -> Published | None:
+        """The revision last published, if any."""
+        if self.url is None:
+            return None
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT version, files FROM programme_revisions ORDER BY version DESC LIMIT 1"
+            ).fetchone()
+        if row is None:
+            return None
+        return Published(int(row[0]), {str(k): str(v) for k, v in parse_data(row[1]).items()})
