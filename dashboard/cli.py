@@ -77,6 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from .store import AuditError, StorageError
     from .store.pg import SchemaError
     from .web.app import create_app
+    from .workers import reuse_port_socket
 
     if args.speed is not None and not 0 < args.speed < math.inf:  # nan and inf too
         raise UsageError("--speed must be a positive number")
@@ -90,6 +91,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         check_database_url(args.database or "")
     except ValueError as exc:
         raise UsageError(f"--database: {exc}") from None
+    if args.workers < 1:
+        raise UsageError("--workers must be 1 or more")
     settings = Settings.load(
         Path(args.config),
         host=args.host,
@@ -99,6 +102,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         data_dir=Path(args.data) if args.data else None,
         database_url=args.database,
     )
+    if args.workers > 1:
+        serve_workers(args, settings)
+        return
     try:
         app = create_app(settings)
     except (SchemaError, StorageError) as exc:
@@ -128,8 +134,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
     tune_gc()
+    # A worker of `serve --workers N`: the port is shared with the other workers.
+    sockets = [reuse_port_socket(settings.host, settings.port)] if args.reuse_port else None
     try:
-        uvicorn.Server(uvicorn_config(app, settings.host, settings.port, args.log_level)).run()
+        config = uvicorn_config(app, settings.host, settings.port, args.log_level)
+        uvicorn.Server(config).run(sockets=sockets)
     except SystemExit as exc:
         # uvicorn exits 3 when it cannot listen or the app's start-up fails, having logged
         # why; 3 is this command's "the log does not verify", so it is said apart.
@@ -139,6 +148,31 @@ def cmd_serve(args: argparse.Namespace) -> None:
             f"the server did not start on {settings.host}:{settings.port} (the reason is"
             " logged above)"
         ) from None
+
+
+def serve_workers(args: argparse.Namespace, settings: Settings) -> None:
+    """``serve --workers N``: N processes of ``serve`` on one port (dashboard/workers.py)."""
+    from .workers import StartError, run_workers
+
+    if not settings.database_url:
+        raise UsageError(
+            f"--workers {args.workers}: several processes need a shared database: give"
+            " --database postgresql://… (or $DASHBOARD_DATABASE_URL); the SQLite store and its"
+            " in-process hub serve one process only"
+        )
+    child = ["--host", settings.host, "--port", str(settings.port), "--config", args.config]
+    child += ["--log-level", args.log_level, "--database", settings.database_url]
+    child += ["--data", str(settings.data_dir)]
+    child += ["--at", args.at] if args.at else []
+    child += ["--speed", str(args.speed)] if args.speed is not None else []
+    print(
+        f"Serving on http://{settings.host}:{settings.port}/ with {args.workers} workers",
+        file=sys.stderr,
+    )
+    try:
+        run_workers(child, args.workers)
+    except StartError as exc:
+        raise StartFailed(f"{exc} (the reason is logged above)") from None
 
 
 def cmd_reload(args: argparse.Namespace) -> None:
@@ -208,6 +242,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--data", metavar="DIR", help=DATA_HELP)
     add_database_option(serve)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N server processes on the port (default 1); above 1 needs --database",
+    )
+    # Internal: how `--workers` starts each worker (the port shared, SO_REUSEPORT).
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 
     cli_accounts.register(commands)
