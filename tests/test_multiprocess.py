@@ -227,3 +227,29 @@ def _sent(pair: Pair, server: Server, n: int, acknowledged: list[str]) -> bool:
             acknowledged.append(f"Stream {n}")
             return True
     return False
+
+
+def test_login_throttling_holds_across_processes(pair: Pair) -> None:
+    """Five wrong passwords for alice sent to A: B refuses the sixth (429), even the right
+    password, as one process would; another account is unaffected."""
+    a, b = pair.servers
+    for name in ("alice", "bob"):
+        made = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "user", "add", name, "--role", "chair",
+             "--rooms", "cr4", "--data", str(pair.data)],
+            input="correct horse battery\n", env=pair.env, cwd=ROOT, capture_output=True,
+            text=True, check=False, timeout=60,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+
+    def attempt(server: Server, name: str, password: str) -> int:
+        return httpx.post(
+            f"{server.url}/chair/login",
+            data={"name": name, "password": password},
+            timeout=30,
+        ).status_code
+
+    assert [attempt(a, "alice", f"guess-{n}") for n in range(5)] == [401] * 5
+    assert attempt(b, "alice", "guess-5") == 429
+    assert attempt(b, "alice", "correct horse battery") == 429
+    assert attempt(b, "bob", "correct horse battery") == 303
