@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from dashboard.store import Store
 from tests._postgres import Cluster
+from tests._staff import login
 from tests.conftest import ROOT, SHIPPED_NOTE, Server, make_config, spawn_server, stop_server
 from tests.store.conftest import CHEAP
 
@@ -253,3 +255,49 @@ def test_login_throttling_holds_across_processes(pair: Pair) -> None:
     assert attempt(b, "alice", "guess-5") == 429
     assert attempt(b, "alice", "correct horse battery") == 429
     assert attempt(b, "bob", "correct horse battery") == 303
+
+
+ROW = re.compile(r'<tr data-screen="([^"]*)" data-state="(connected|down|off)">')
+
+
+def test_the_console_lists_the_screens_of_every_process(pair: Pair) -> None:
+    """A display on A and one on B: the console of either lists both, connected; one that
+    leaves A is shown as it left (off), from B too."""
+    a, b = pair.servers
+    made = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "user", "add", "sam", "--role", "secretariat",
+         "--data", str(pair.data)],
+        input="correct horse battery\n", env=pair.env, cwd=ROOT, capture_output=True,
+        text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    with (
+        connect(f"{a.ws_url}/ws/display/cr4?screen=door-a") as on_a,
+        connect(f"{b.ws_url}/ws/display/cr4?screen=door-b") as on_b,
+    ):
+        on_a.recv(timeout=BOUND)
+        on_b.recv(timeout=BOUND)
+        for server in (a, b):
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                login(client, "sam")
+
+                def listed(client: httpx.Client = client) -> set[tuple[str, str]]:
+                    answer = client.get("/chair/screens/cr4")
+                    assert answer.status_code == 200, answer.text
+                    return set(ROW.findall(answer.text))
+
+                wait_until(
+                    f"both screens listed by {server.url}",
+                    lambda listed=listed: (
+                        {("door-a", "connected"), ("door-b", "connected")} <= listed()
+                    ),
+                )
+        on_a.close()  # a clean close: "off"
+        with httpx.Client(base_url=b.url, timeout=30) as client:
+            login(client, "sam")
+            wait_until(
+                "B shows A's display off",
+                lambda: (
+                    ("door-a", "off") in set(ROW.findall(client.get("/chair/screens/cr4").text))
+                ),
+            )

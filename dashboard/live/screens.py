@@ -102,6 +102,9 @@ class ScreenRegistry:
         self._new: dict[Key, None] = {}  # not yet known, oldest first
         # Given by staff (bounded by what they name: each label is of a listed screen).
         self.labels: dict[Key, str] = {}
+        # The screens other processes hold (a shared PostgreSQL store: live/screen_sync.py),
+        # listed with these; never counted against this process's bounds.
+        self.elsewhere: dict[Key, Screen] = {}
 
     def connect(self, room: str, name: str, address: str, now: datetime) -> Screen:
         key = (room, name)
@@ -190,11 +193,30 @@ class ScreenRegistry:
     def label(self, screen: Screen) -> str:
         return self.labels.get((screen.room, screen.name), "")
 
+    def own(self) -> list[Screen]:
+        """The screens of this process alone."""
+        return list(self._screens.values())
+
+    def _all(self) -> dict[Key, Screen]:
+        """This process's screens and the other processes': of one screen listed by two (it
+        moved), the one it is connected to, else the one that heard from it last."""
+        if not self.elsewhere:
+            return self._screens
+        merged = dict(self.elsewhere)
+        for key, screen in self._screens.items():
+            other = merged.get(key)
+            if other is None or (screen.connected, screen.last_seen) >= (
+                other.connected,
+                other.last_seen,
+            ):
+                merged[key] = screen
+        return merged
+
     def screens(self) -> list[Screen]:
-        return sorted(self._screens.values(), key=lambda s: (s.room, s.name))
+        return sorted(self._all().values(), key=lambda s: (s.room, s.name))
 
     def of_room(self, room: str) -> list[Screen]:
-        return [s for s in self._screens.values() if s.room == room]
+        return [s for s in self._all().values() if s.room == room]
 
     def count(self, room: str) -> int:
         return sum(s.connections for s in self._screens.values() if s.room == room)

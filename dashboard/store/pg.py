@@ -207,6 +207,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             files TEXT NOT NULL
         )""",
     ),
+    (
+        # The displays each process holds (store/screens.py), and when each process last
+        # wrote them: the rows of one that stopped writing are ignored.
+        """CREATE TABLE screens (
+            process TEXT NOT NULL,
+            room TEXT NOT NULL,
+            name TEXT NOT NULL,
+            address TEXT NOT NULL,
+            connected_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            connections INTEGER NOT NULL,
+            known INTEGER NOT NULL,
+            closed_cleanly INTEGER NOT NULL,
+            written TEXT NOT NULL,
+            PRIMARY KEY (process, room, name)
+        )""",
+        """CREATE TABLE screen_processes (
+            process TEXT PRIMARY KEY,
+            written TEXT NOT NULL
+        )""",
+    ),
 )
 
 

@@ -44,6 +44,7 @@ from .records import (
     parse_data,
     parse_instant,
 )
+from .screens import Screens
 
 __all__ = [
     "AuditError",
@@ -102,7 +103,7 @@ def check_recorded_head(rows: list[Row], result: VerifyResult, head: str | None)
     return result
 
 
-class Store(Programmes, Accounts):
+class Store(Programmes, Screens, Accounts):
     """The override log and the account records, in the SQLite file ``database`` or the
     PostgreSQL database at the URL ``database`` (store/base.py)."""
 

@@ -31,6 +31,7 @@ from ..live.reload import WATCH_SECONDS, Reloader
 from ..live.render import Renderer
 from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
 from ..live.scheduler import RoomScheduler
+from ..live.screen_sync import SYNC_SECONDS, ScreenSync
 from ..live.screens import ScreenRegistry
 from ..live.service import LiveService
 from ..resources import STATIC_DIR
@@ -138,6 +139,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `dashboard reload` without the API: kill -HUP <pid> (main thread only).
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_soon)
+        if follower is not None:  # shared with other processes: so is the screens list
+            sync = ScreenSync(app.state.screens, store, clock)
+            scheduler.scheduler.add_job(
+                sync.sync, "interval", seconds=SYNC_SECONDS, id="screens-sync"
+            )
         following = asyncio.create_task(follower.run()) if follower is not None else None
         try:
             yield

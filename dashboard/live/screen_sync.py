@@ -1,0 +1,75 @@
+"""The screens list across processes sharing a PostgreSQL store: every ``SYNC_SECONDS`` each
+process writes its own registry (one transaction, whatever the number of heartbeats heard
+meanwhile) and reads the others' into ``ScreenRegistry.elsewhere``.  A process silent for
+``GONE_AFTER`` syncs is gone: its rows are not listed (its displays reconnect elsewhere)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+from starlette.concurrency import run_in_threadpool
+
+from ..clock import Clock
+from ..store import StorageError, Store
+from ..store.screens import ScreenRow
+from .screens import Screen, ScreenRegistry
+
+LOG = logging.getLogger("dashboard.screens")
+SYNC_SECONDS = 2.0
+GONE_AFTER = 3  # syncs
+FORGET_AFTER = timedelta(hours=1)  # a gone process's rows are deleted after this
+
+
+class ScreenSync:
+    def __init__(self, registry: ScreenRegistry, store: Store, clock: Clock) -> None:
+        self.registry = registry
+        self.store = store
+        self.clock = clock
+        # Unique among every process, this one's restarts included.
+        self.process = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    async def sync(self) -> None:
+        """Scheduler job: write ours, read theirs.  A database that does not answer leaves the
+        list as it was (/healthz reports the database)."""
+        now = self.clock.now()
+        rows = [_row(screen) for screen in self.registry.own()]
+        since = now - timedelta(seconds=GONE_AFTER * SYNC_SECONDS * self.clock.speed)
+        try:
+            await run_in_threadpool(
+                self.store.save_screens, self.process, rows, now, now - FORGET_AFTER
+            )
+            theirs = await run_in_threadpool(self.store.screens_elsewhere, self.process, since)
+        except StorageError as exc:
+            LOG.warning("screens not shared: %s", exc)
+            return
+        self.registry.elsewhere = {(r.room, r.name): _screen(r) for r in theirs}
+
+
+def _row(screen: Screen) -> ScreenRow:
+    return ScreenRow(
+        screen.room,
+        screen.name,
+        screen.address,
+        screen.connected_at,
+        screen.last_seen,
+        screen.connections,
+        screen.known,
+        screen.closed_cleanly,
+    )
+
+
+def _screen(row: ScreenRow) -> Screen:
+    return Screen(
+        row.room,
+        row.name,
+        row.address,
+        row.connected_at,
+        row.last_seen,
+        connections=row.connections,
+        known=row.known,
+        closed_cleanly=row.closed_cleanly,
+    )
