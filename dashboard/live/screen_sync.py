@@ -1,6 +1,6 @@
 """The screens list across processes sharing a PostgreSQL store: every ``SYNC_SECONDS`` each
 process writes its own registry (one transaction, whatever the number of heartbeats heard
-meanwhile) and reads the others' into ``ScreenRegistry.elsewhere``.  A process silent for
+meanwhile) and reads the others' into ``ScreenRegistry.elsewhere``, and the labels staff gave.  A process silent for
 ``GONE_AFTER`` syncs is gone: its rows are not listed (its displays reconnect elsewhere)."""
 
 from __future__ import annotations
@@ -43,10 +43,13 @@ class ScreenSync:
                 self.store.save_screens, self.process, rows, now, now - FORGET_AFTER
             )
             theirs = await run_in_threadpool(self.store.screens_elsewhere, self.process, since)
+            # Staff may have named a display on another process.
+            labels = await run_in_threadpool(self.store.screen_labels)
         except StorageError as exc:
             LOG.warning("screens not shared: %s", exc)
             return
         self.registry.elsewhere = {(r.room, r.name): _screen(r) for r in theirs}
+        self.registry.labels = labels
 
 
 def _row(screen: Screen) -> ScreenRow:
