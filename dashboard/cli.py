@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -101,6 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         speed=args.speed,
         data_dir=Path(args.data) if args.data else None,
         database_url=args.database,
+        clock_origin=args.clock_origin,
     )
     if args.workers > 1:
         serve_workers(args, settings)
@@ -165,6 +167,8 @@ def serve_workers(args: argparse.Namespace, settings: Settings) -> None:
     child += ["--data", str(settings.data_dir)]
     child += ["--at", args.at] if args.at else []
     child += ["--speed", str(args.speed)] if args.speed is not None else []
+    if args.at or args.speed is not None:  # one demo clock for every worker
+        child += ["--clock-origin", repr(time.monotonic())]
     print(
         f"Serving on http://{settings.host}:{settings.port}/ with {args.workers} workers",
         file=sys.stderr,
@@ -251,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Internal: how `--workers` starts each worker (the port shared, SO_REUSEPORT).
     serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    serve.add_argument("--clock-origin", type=float, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 
     cli_accounts.register(commands)

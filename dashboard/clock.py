@@ -46,7 +46,11 @@ class ShiftedClock:
         speed: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         system_now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        origin: float | None = None,
     ) -> None:
+        """``origin``: the ``monotonic()`` reading at which the clock shows ``start`` (default:
+        now).  CLOCK_MONOTONIC is system-wide, so the workers of `serve --workers` given one
+        origin show one time."""
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         if not 0 < speed < math.inf:  # nan and inf too
@@ -55,7 +59,7 @@ class ShiftedClock:
         self.speed = speed
         self._monotonic = monotonic
         self._system_now = system_now
-        self._t0 = monotonic()
+        self._t0 = monotonic() if origin is None else origin
 
     def _elapsed(self) -> timedelta:
         return timedelta(seconds=(self._monotonic() - self._t0) * self.speed)

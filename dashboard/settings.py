@@ -95,6 +95,9 @@ class Settings:
     # The demo clock: start at this instant (None: real time), run `speed` times faster.
     start_at: datetime | None = None
     speed: float = 1.0
+    # The monotonic() reading at which the demo clock shows start_at (None: at start-up); set
+    # by `serve --workers` so that every worker shows the same time.
+    clock_origin: float | None = None
     # The screens' heartbeat, reconnects, offline mark and reloads (settings.toml's [live]).
     live: LiveTimings = field(default_factory=LiveTimings)
     # A postgresql:// URL: the store is there, shared by every process and machine (the audit

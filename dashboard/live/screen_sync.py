@@ -1,7 +1,8 @@
 """The screens list across processes sharing a PostgreSQL store: every ``SYNC_SECONDS`` each
 process writes its own registry (one transaction, whatever the number of heartbeats heard
-meanwhile) and reads the others' into ``ScreenRegistry.elsewhere``, and the labels staff gave.  A process silent for
-``GONE_AFTER`` syncs is gone: its rows are not listed (its displays reconnect elsewhere)."""
+meanwhile) and reads the others' into ``ScreenRegistry.elsewhere``, and the labels staff gave.
+A process silent for ``GONE_AFTER`` syncs is gone: its rows are not listed (its displays
+reconnect elsewhere)."""
 
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def make_clock(settings: Settings, site: Site) -> Clock:
     if start.tzinfo is None:
         tz = site.programmes[site.rooms[0].id].tz
         start = local_instant(start.date(), start.time(), tz)
-    return ShiftedClock(start, settings.speed)
+    return ShiftedClock(start, settings.speed, origin=settings.clock_origin)
 
 
 def shared_programmes(
