@@ -4,7 +4,7 @@ scheduler, hub and store connections), the kernel spreading connections between 
 (live/follow.py); with SQLite, more than one is refused (the CLI says so).
 
 This parent process only starts the workers, restarts one that dies, and passes SIGTERM or
-Ctrl+C on to them.  A worker that dies at once (its port taken, its database refused) stops
+Ctrl+C on to them.  A worker that refuses to start (its port taken, its database refused) stops
 them all: restarting would only fail again.
 """
 
@@ -19,8 +19,12 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-# A worker that exits within this many seconds of starting failed to start.
-START_SECONDS = 15.0
+# A worker that exits with one of `dashboard`'s own statuses (bad input, bad usage, a log that
+# does not verify, could not start) is not restarted: it would fail the same way.  One killed
+# (by a signal, the OOM killer) or crashed otherwise is, unless that happens MAX_RESTARTS times
+# within CRASH_WINDOW seconds.
+REFUSED = frozenset({1, 2, 3, 4})
+MAX_RESTARTS, CRASH_WINDOW = 5, 60.0
 POLL_SECONDS = 0.2
 
 
@@ -56,6 +60,7 @@ def run_workers(child_args: Sequence[str], count: int) -> None:
                 process.send_signal(signal.SIGTERM)
 
     workers = [spawn() for _ in range(count)]
+    restarts: list[float] = []
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         while True:
@@ -63,17 +68,21 @@ def run_workers(child_args: Sequence[str], count: int) -> None:
                 for process, _ in workers:
                     process.wait()
                 return
-            for index, (process, started) in enumerate(workers):
+            for index, (process, _) in enumerate(workers):
                 code = process.poll()
                 if code is None:
                     continue
-                if time.monotonic() - started < START_SECONDS:
+                restarts = [t for t in restarts if time.monotonic() - t < CRASH_WINDOW]
+                if code in REFUSED or len(restarts) >= MAX_RESTARTS:
+                    # The command refused its input or could not start (its port, its
+                    # database): another try would fail the same way.
                     stop(signal.SIGTERM, None)
                     for other, _ in workers:
                         other.wait()
-                    raise StartError(f"a worker exited with status {code} as it started")
+                    raise StartError(f"a worker exited with status {code}")
                 print(f"dashboard: worker {process.pid} exited ({code}); restarting it",
                       file=sys.stderr)  # fmt: skip
+                restarts.append(time.monotonic())
                 workers[index] = spawn()
             time.sleep(POLL_SECONDS)
     finally:
