@@ -43,24 +43,27 @@ class Follower:
         # "connecting", "listening" or "reconnecting": /healthz reports it.
         self.state = "connecting"
         self.reconnects = 0
+        self._heard = False  # whether the current attempt got as far as listening
 
     async def run(self) -> None:
         """Until cancelled."""
         backoff = FIRST_BACKOFF
         while True:
+            self._heard = False
             try:
                 await listen(self.url, self._connected, self._changed)
             except (psycopg.Error, StorageError, OSError) as exc:
+                if self._heard:  # it was listening: a new outage, start the back-off again
+                    backoff = FIRST_BACKOFF
                 LOG.warning("listening for changes failed (%s); again in %.1f s", exc, backoff)
             self.state = "reconnecting"
             self.reconnects += 1
             await asyncio.sleep(backoff * random.uniform(0.5, 1.0))  # noqa: S311 - jitter only
             backoff = min(backoff * 2, MAX_BACKOFF)
-            if self.state == "listening":
-                backoff = FIRST_BACKOFF
 
     async def _connected(self) -> None:
         self.state = "listening"
+        self._heard = True
         await self.catch_up()
         if self._reload is not None:
             await self._reload()  # a programme published while we were not listening
