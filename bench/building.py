@@ -191,14 +191,14 @@ async def boundary_run(args: argparse.Namespace, cluster: Cluster, workers: int)
             held = displays + phones
             left = boundary - time.monotonic()
             log(f"  {workers} worker(s): {held:,} connections open, {left:.1f} s to the boundary")
-            if left < 2:
-                raise RuntimeError(f"opening took too long: raise --lead (now {lead} s)")
+            if left < 2:  # reported as it is: the boundary passed before all were open
+                log(f"  warning: the boundary came {-left:.1f} s before every connection was open")
             memory = (served.rss_kib() - before) / max(1, held)
             version = get_json(served.port, "/healthz")["rooms"]["cr1"]["version"] + 1
-            await asyncio.sleep(boundary - 1 - time.monotonic())
+            await asyncio.sleep(max(0.0, boundary - 1 - time.monotonic()))
             cpu0 = cpu_seconds(served.pids())
             wait = args.wait
-            stamps = await clients.stamps("d", version, wait + left)
+            stamps = await clients.stamps("d", version, wait + max(0.0, left))
             stamps += await clients.stamps("p", version, wait)
             cpu = cpu_seconds(served.pids()) - cpu0
             delays = [(s / 1e9 - boundary) * 1000 for s in stamps]
