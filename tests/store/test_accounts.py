@@ -46,11 +46,6 @@ def store(db: Db) -> Iterator[Store]:
         yield store
 
 
-def file_bytes(path: Path) -> bytes:
-    """Everything on disk for the database: the main file and any WAL not yet checkpointed."""
-    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
-
-
 # --- users ---------------------------------------------------------------------------------
 
 
