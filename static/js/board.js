@@ -52,19 +52,20 @@
       if (indicator) indicator.textContent = "";
       return;
     }
+    // Laid out all at once, each page is a run of rows from its first row's top: as many as
+    // end within the area's height below the first row (rows' spacing included).
     rows.forEach(function (row) { row.hidden = false; });
-    var head = area.querySelector("thead");
-    var room = area.clientHeight - (head ? head.offsetHeight : 0);
+    var boxes = rows.map(function (row) { return row.getBoundingClientRect(); });
+    var gap = boxes.length > 1 ? Math.max(0, boxes[1].top - boxes[0].bottom) : 0;
+    var room = area.getBoundingClientRect().bottom - boxes[0].top - gap;
     var cut = [[]];
-    var used = 0;
-    rows.forEach(function (row) {
-      var h = row.getBoundingClientRect().height;
-      if (used + h > room + 0.5 && cut[cut.length - 1].length) {
+    var top = boxes[0].top;
+    rows.forEach(function (row, i) {
+      if (boxes[i].bottom - top > room + 0.5 && cut[cut.length - 1].length) {
         cut.push([]);
-        used = 0;
+        top = boxes[i].top;
       }
       cut[cut.length - 1].push(row);
-      used += h;
     });
     pages = cut.length;
     if (page >= pages) page = 0;
