@@ -91,12 +91,13 @@ class Board:
         try:
             phases = self.compute(instant)
             site = self.service.site
-            same = self.view is not None and (self.view.phases, self.view.rooms) == (phases, site.rooms)
-            if phases is None or same:
+            last = self.view
+            if phases is None or (last and (last.phases, last.rooms) == (phases, site.rooms)):
                 return False
             version = (self.view.version if self.view else 0) + 1
             view = BoardView(phases, site.rooms, dict(site.programmes), version, instant)
-            frame = render_board(self.service.renderer, view) + self.service.renderer.heartbeat_frame
+            renderer = self.service.renderer
+            frame = render_board(renderer, view) + renderer.heartbeat_frame
         except Exception:
             log.exception("the hall board could not be rendered; it keeps its last frame")
             return False

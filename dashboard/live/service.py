@@ -121,7 +121,7 @@ class LiveService:
         self._published_at: dict[str, datetime] = {}
         self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
         # Called after a room published a new state (the hall boards: live/board.py).
-        self.listeners: list[Callable[[datetime], None]] = []
+        self.listeners: list[Callable[[datetime], object]] = []
 
     @property
     def overrides(self) -> tuple[Override, ...]:

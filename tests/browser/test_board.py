@@ -37,11 +37,13 @@ ROWS = """
   const shown = [...document.querySelectorAll("#board-now .board-row:not([hidden])")];
   for (const row of shown) {
     const r = row.getBoundingClientRect();
-    if (r.top < area.top - 0.5 || r.bottom > area.bottom + 0.5 || r.bottom > innerHeight + 0.5)
-      problems.push(`row ${row.dataset.room} cut: ${r.top}-${r.bottom} in ${area.top}-${area.bottom}`);
+    const out = r.top < area.top - 0.5 || r.bottom > area.bottom + 0.5;
+    if (out || r.bottom > innerHeight + 0.5)
+      problems.push(`row ${row.dataset.room} cut: ${r.top}-${r.bottom} in ${area.bottom}`);
     for (const cell of row.querySelectorAll("td")) {
       const c = cell.getBoundingClientRect();
-      if (c.right > innerWidth + 0.5 || c.left < -0.5) problems.push(`cell off screen: ${cell.className}`);
+      if (c.right > innerWidth + 0.5 || c.left < -0.5)
+        problems.push(`cell off screen: ${cell.className}`);
       for (const el of cell.querySelectorAll(".status, .times, bdi")) {
         const e = el.getBoundingClientRect();
         if (e.right > c.right + 0.5 || e.left < c.left - 0.5 || e.bottom > c.bottom + 0.5)
@@ -156,7 +158,7 @@ def test_the_board_turns_at_a_boundary_without_reload_and_offline(
     watched = new_page(viewport=LANDSCAPE)
     page = watched.page
     open_board(page, server)
-    row = page.locator(f'#board-now .board-row[data-room="cr1"][data-slot="{WED_PM}"]:not([hidden])')
+    row = page.locator(f'.board-row[data-room="cr1"][data-slot="{WED_PM}"]:not([hidden])')
     expect(row.locator(".status")).to_have_text("Starts in 1 min")
     server.process.send_signal(signal.SIGTERM)
     server.process.wait(10)
