@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 
 from ..live.board import Board, programme_key, render_board
 from ..live.render import epoch_ms
+from .errors import ProgrammeNotFound, RoomNotFound
 from .views import live
 
 MAX_FILTER = 2000  # characters of ?rooms= (40 rooms of 40 characters, with commas)
@@ -27,14 +28,14 @@ def board_filter(conn: HTTPConnection) -> tuple[list[str], str]:
     site = live(conn).site
     raw = conn.query_params.get("rooms", "")
     if len(raw) > MAX_FILTER:
-        raise HTTPException(400, f"rooms: at most {MAX_FILTER} characters")
+        raise HTTPException(400, f"?rooms=: at most {MAX_FILTER} characters")
     rooms = [r for r in dict.fromkeys(part.strip() for part in raw.split(",")) if r]
     for room in rooms:
         if site.room(room) is None:
-            raise HTTPException(404, f"rooms: no room {room[:40]!r}")
+            raise RoomNotFound(room[:40])
     programme = conn.query_params.get("programme", "").strip()
     if programme and programme not in {programme_key(r) for r in site.rooms}:
-        raise HTTPException(404, f"programme: no room shows a programme {programme[:80]!r}")
+        raise ProgrammeNotFound(programme[:80])
     return rooms, programme
 
 
