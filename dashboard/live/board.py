@@ -20,11 +20,13 @@ from datetime import datetime
 from pathlib import PurePosixPath
 
 from ..domain.board import Phase, board_phases
+from ..domain.overrides import standing
+from ..domain.plan import Banner
 from ..domain.programme import Programme
 from ..domain.rooms import Room
 from ..domain.timeline import start_of_next_day
 from .hub import Hub
-from .render import Renderer
+from .render import BannerWindow, Renderer
 from .service import LiveService
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,9 @@ class BoardView:
     programmes: dict[str, Programme]  # by room id
     version: int
     since: datetime  # the instant this board was computed for
+    # The announcements for the hall boards, in force or to come, each with its instants (the
+    # page's clock shows and hides them: static/js/screen.js), urgent ones first.
+    banners: tuple[BannerWindow, ...] = ()
 
     @property
     def keys(self) -> dict[str, str]:
@@ -85,17 +90,32 @@ class Board:
         horizon = start_of_next_day(site.programmes[site.rooms[0].id], instant)
         return board_phases([r.id for r in site.rooms], states, instant, horizon)
 
+    def banners(self, instant: datetime) -> tuple[BannerWindow, ...]:
+        """The announcements to the hall boards standing at ``instant`` (in force or to come)."""
+        windows = [
+            BannerWindow(
+                Banner(o.id, o.text, o.priority, o.expires),
+                o.effective if o.effective > instant else None,
+                o.expires,
+            )
+            for o in standing(self.service.overrides, instant)
+            if o.on_boards
+        ]
+        return tuple(sorted(windows, key=lambda w: w.banner.priority != "urgent"))
+
     def update(self, instant: datetime) -> bool:
         """Publish the board if what it shows changed; True when it did.  Never raises: a board
         that cannot be rendered keeps its last frame, and the rooms go on."""
         try:
             phases = self.compute(instant)
             site = self.service.site
+            banners = self.banners(instant)
             last = self.view
-            if phases is None or (last and (last.phases, last.rooms) == (phases, site.rooms)):
+            now = (phases, site.rooms, banners)
+            if phases is None or (last and (last.phases, last.rooms, last.banners) == now):
                 return False
             version = (self.view.version if self.view else 0) + 1
-            view = BoardView(phases, site.rooms, dict(site.programmes), version, instant)
+            view = BoardView(phases, site.rooms, dict(site.programmes), version, instant, banners)
             renderer = self.service.renderer
             frame = render_board(renderer, view) + renderer.heartbeat_frame
         except Exception:

@@ -86,6 +86,8 @@
     if (clock && !clock.ready()) return;
     var rows = due(now());
     var key = rows.map(function (row) { return row.dataset.slot + "@" + (row.dataset.from || ""); }).join(",");
+    // Announcements shown and hidden by the clock (static/js/screen.js) take the rows' room.
+    key += "|" + document.querySelectorAll("#board-now .banner:not([hidden])").length;
     if (!force && key === shownKey) return;
     shownKey = key;
     paginate(rows);

@@ -98,3 +98,57 @@ async def test_bad_filters_are_refused_naming_what(
     good = httpx.get(f"{server.url}/board?rooms=cr1&programme=oewg-ict-sixth-session-2023")
     assert good.status_code == 200
     assert 'data-rooms="cr1" data-programme="oewg-ict-sixth-session-2023"' in good.text
+
+
+async def test_announcements_to_the_boards_only_or_to_every_screen(
+    start_server: StartServer, site: tuple[Path, Path, str]
+) -> None:
+    config, data, token = site
+    server = start_server(at=AT, config=config, data=data)
+
+    def announce(**body: object) -> httpx.Response:
+        return httpx.post(
+            f"{server.url}/api/overrides",
+            headers=bearer(token),
+            json={"kind": "announce", **body},
+            timeout=30,
+        )
+
+    boards = announce(text="Boards only", screens="boards")
+    assert boards.status_code == 201, boards.text
+    everywhere = announce(text="Everywhere", screens="all", room="all")
+    assert everywhere.status_code == 201, everywhere.text
+    rooms_only = announce(text="Rooms only", room="cr4")
+    assert rooms_only.status_code == 201, rooms_only.text
+    async with connect(f"{server.ws_url}/ws/board") as board:
+        frame = str(await asyncio.wait_for(board.recv(), 10))
+    assert "Boards only" in frame and "Everywhere" in frame and "Rooms only" not in frame
+    async with connect(f"{server.ws_url}/ws/display/cr4") as display:
+        frame = str(await asyncio.wait_for(display.recv(), 10))
+    assert "Boards only" not in frame and "Everywhere" in frame and "Rooms only" in frame
+    # What the boards show is the whole building's: no single room, and only the secretariat.
+    refused = announce(text="x", screens="boards", room="cr4")
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("room: the hall boards show every room")
+    bad = announce(text="x", screens="lobby")
+    assert bad.status_code == 400
+    assert bad.json()["error"].startswith("screens: must be")
+
+
+async def test_a_chair_cannot_announce_on_the_boards(
+    start_server: StartServer, site: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    config, data, _ = site
+    chair = accounts(data, tokens=(("panel", "chair", "cr4"),), config=config)["panel"]
+    server = start_server(at=AT, config=config, data=data)
+    for screens in ("boards", "all"):
+        answer = httpx.post(
+            f"{server.url}/api/overrides",
+            headers=bearer(chair),
+            json={"kind": "announce", "text": "Fire drill", "screens": screens},
+            timeout=30,
+        )
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["error"].startswith("screens: only the secretariat")
+    async with connect(f"{server.ws_url}/ws/board") as board:
+        assert "Fire drill" not in str(await asyncio.wait_for(board.recv(), 10))
