@@ -78,3 +78,17 @@ def test_late_reads_running_late() -> None:
     desk.make(ny(13, 14), room="cr4", kind="late", minutes=15)
     rows = room_rows("cr4", desk.screen(ny(13, 14)), ny(13, 14))
     assert [(r.meeting.id, r.say) for r in rows] == [(WED_PM, Say.LATE)]
+
+
+def test_an_announcement_to_the_boards_only_is_not_on_the_rooms_screens() -> None:
+    desk = Desk()
+    made = desk.make(ny(13, 11), kind="announce", text="Lobby only", screens="boards")
+    assert (made.rooms, made.on_boards, made.on_room_screens) == (("cr4", "cr1"), True, False)
+    assert desk.screen(ny(13, 11)).banners == ()
+    everywhere = desk.make(ny(13, 11), kind="announce", text="All", screens="all", room="all")
+    assert everywhere.on_boards and everywhere.on_room_screens
+    assert [b.text for b in desk.screen(ny(13, 11)).banners] == ["All"]
+    # Stored as before for the rooms' own (the log's entries keep their form).
+    plain = desk.make(ny(13, 11), kind="announce", text="Room", room="cr4")
+    assert "screens" not in plain.to_data()
+    assert type(made).from_data(made.to_data()) == made
