@@ -16,10 +16,11 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from tests._staff import accounts, bearer
-from tests.conftest import SHIPPED_NOTE, Server, make_config
+from tests.conftest import SHIPPED_NOTE, Server, make_config, stop_server
 
 from .conftest import Watched, assert_fits
 from .scenarios import SIDE_NOTE
+from .test_kiosk import FAST
 from .test_offline import offline_noise
 
 StartServer = Callable[..., Server]
@@ -236,3 +237,29 @@ def test_arabic(
     name = "landscape" if viewport == LANDSCAPE else "portrait"
     page.screenshot(path=artifacts / f"board-ar-{name}.png")
     watched.assert_clean()
+
+
+def test_the_board_reloads_for_a_new_build_at_a_quiet_moment(
+    start_server: StartServer, new_page: NewPage, tmp_path: Path
+) -> None:
+    """A deploy (here the server's language: other templates' text, another build) reaches an
+    open board by itself, as it does the door displays (static/js/display.js), at 11 a.m.:
+    no row of the board changes within a minute either side."""
+    config = make_config(tmp_path / "c", files={"settings.toml": f'language = "en"\n{FAST}'})
+    data = tmp_path / "data"
+    server = start_server(at="2023-12-13T11:00:00", config=config, data=data)
+    watched = new_page(viewport=LANDSCAPE)
+    page = watched.page
+    open_board(page, server)
+    old_build = page.locator("body").get_attribute("data-build")
+    stop_server(server)
+    (config / "settings.toml").write_text(f'language = "fr"\n{FAST}', encoding="utf-8")
+    server = start_server(at="2023-12-13T11:00:00", config=config, data=data, port=server.port)
+    html = page.locator("html")
+    expect(html).to_have_attribute("lang", "fr", timeout=30_000)
+    expect(page.locator("body")).not_to_have_attribute("data-build", old_build or "")
+    expect(html).to_have_attribute("data-connection", "online")
+    expect(page.locator("h1")).to_have_text("Séances du jour")
+    check_page(page)
+    assert watched.navigations == 2
+    watched.assert_clean(allow=offline_noise)
