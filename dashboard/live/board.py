@@ -14,6 +14,7 @@ language is the renderer's, so boards in several languages need only a renderer 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,7 +75,27 @@ class Board:
         self.hub = hub
         self.view: BoardView | None = None
         self.frame = ""
-        service.listeners.append(self.update)
+        self._pending: datetime | None = None  # an update booked on the loop, at this instant
+        service.listeners.append(self.changed)
+
+    def changed(self, instant: datetime) -> None:
+        """A room published a new state.  On the event loop, the board is updated once after
+        every room changing at the same moment has (forty rooms at 3 p.m.: one frame, not
+        forty); without a loop (a script), at once."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.update(instant)
+            return
+        booked = self._pending is not None
+        self._pending = max(instant, self._pending) if self._pending else instant
+        if not booked:
+            loop.call_soon(self._run_pending)
+
+    def _run_pending(self) -> None:
+        instant, self._pending = self._pending, None
+        if instant is not None:
+            self.update(instant)
 
     def compute(self, instant: datetime) -> tuple[Phase, ...] | None:
         """The board's phases at ``instant``; None until every room was published once."""
@@ -126,7 +147,10 @@ class Board:
         return True
 
     def current(self) -> BoardView:
-        """The board as last published (computed now if it never was)."""
+        """The board as last published (computed now if it never was, or if a room's change
+        is still to reach it)."""
+        if self._pending is not None:
+            self._run_pending()
         if self.view is None:
             for room in self.service.site.rooms:
                 self.service.view(room.id)  # publishes each room once, and with it the board
