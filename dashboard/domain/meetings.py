@@ -68,6 +68,14 @@ def meetings(
     """Every meeting of ``rooms`` at ``instant`` (the overrides in force then), each once, in
     order of start."""
     plans = {room: plan_room(room, programmes, overrides, instant).slots for room in rooms}
+    return _from_plans(rooms, programmes, plans)
+
+
+def _from_plans(
+    rooms: Sequence[str],
+    programmes: Mapping[str, Programme],
+    plans: Mapping[str, tuple[Planned, ...]],
+) -> list[Meeting]:
     found: dict[str, Meeting] = {}
     for room in rooms:
         tz = programmes[room].timezone
@@ -96,21 +104,38 @@ def revisions(
     """Per meeting key: how many times what a calendar shows of it changed, by ``instant``,
     and when it last did.  The log is replayed at each instant an override took effect,
     expired or was undone, so a delay passed on to the rest of a morning, or an undo, counts as
-    a change of each meeting it moved; a count never goes down."""
+    a change of each meeting it moved; a count never goes down.  At each instant only the rooms
+    of the overrides taking effect or expiring then are planned again."""
     relevant = [o for o in overrides if o.kind not in NOT_MEETING_CHANGES]
-    instants = sorted(
-        {o.effective for o in relevant if o.effective <= instant}
-        | {o.expires for o in relevant if o.expires is not None and o.expires <= instant}
-    )
-    shapes = {m.key: m.shape() for m in meetings(rooms, programmes, (), instant)}
+    by_id = {o.id: o for o in relevant}
+    touched: dict[datetime, set[str]] = {}
+    for o in relevant:
+        where = _rooms_of(o, by_id)
+        for at in (o.effective, o.expires):
+            if at is not None and at <= instant:
+                touched.setdefault(at, set()).update(where)
+    plans = {room: plan_room(room, programmes, (), instant).slots for room in rooms}
+    shapes = {m.key: m.shape() for m in _from_plans(rooms, programmes, plans)}
     counts: dict[str, Revision] = {}
-    for at in instants:
-        for m in meetings(rooms, programmes, relevant, at):
+    for at in sorted(touched):
+        for room in touched[at] & set(rooms):
+            plans[room] = plan_room(room, programmes, relevant, at).slots
+        for m in _from_plans(rooms, programmes, plans):
             shape = m.shape()
             if shapes.get(m.key) != shape:
                 shapes[m.key] = shape
                 counts[m.key] = Revision(counts.get(m.key, Revision(0, None)).sequence + 1, at)
     return counts
+
+
+def _rooms_of(o: Override, by_id: Mapping[str, Override]) -> set[str]:
+    """The rooms whose plans an override can change: its rooms, a move's target, and for an
+    undo those of the override it undoes."""
+    rooms = set(o.rooms) | ({o.to_room} if o.to_room else set())
+    target = by_id.get(o.target or "")
+    if o.kind is OverrideKind.CLEAR and target is not None:
+        rooms |= _rooms_of(target, by_id)
+    return rooms
 
 
 def in_room(all_meetings: Sequence[Meeting], room: str) -> list[Meeting]:
