@@ -13,9 +13,10 @@ from __future__ import annotations
 import gettext
 import json
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -50,17 +51,42 @@ def feed_links(public_url: str, path: str) -> dict[str, str]:
     return {"add": path, "subscribe": subscribe}
 
 
-def _site_meetings(
-    request: Request,
-) -> tuple[LiveService, list[Meeting], dict[str, Revision], datetime]:
+@dataclass(frozen=True)
+class SiteMeetings:
+    """The site's meetings and their revisions at one set of room versions."""
+
+    key: tuple[int, ...]  # the room versions, then the site's identity
+    found: list[Meeting]
+    revised: dict[str, Revision]
+
+
+async def _site_meetings(request: Request) -> SiteMeetings:
+    """Computed once per set of room versions for every feed, in a worker thread: replaying the
+    log plans the rooms again at each override (tens of milliseconds for a busy week), and the
+    event loop serves the screens meanwhile.  The data is immutable (the site, a list of
+    overrides read first)."""
     service = live(request)
     site = service.site
+    key = (*_versions(service), id(site))
+    cached: SiteMeetings | None = getattr(request.app.state, "feed_meetings", None)
+    if cached is not None and cached.key == key:
+        return cached
     now = service.clock.now()
     rooms = [r.id for r in site.rooms]
-    # The whole log, read once per change (cached below): undone and expired overrides count.
+    # The whole log: undone and expired overrides count.
     overrides = load_overrides(request.app.state.store)
-    found = meetings(rooms, site.programmes, overrides, now)
-    return service, found, revisions(rooms, site.programmes, overrides, now), now
+
+    def compute() -> SiteMeetings:
+        found = meetings(rooms, site.programmes, overrides, now)
+        return SiteMeetings(key, found, revisions(rooms, site.programmes, overrides, now))
+
+    result = await run_in_threadpool(compute)
+    request.app.state.feed_meetings = result
+    return result
+
+
+def _versions(service: LiveService) -> tuple[int, ...]:
+    return tuple(service.version(r.id) for r in service.site.rooms)
 
 
 def _info(request: Request, service: LiveService, name: str) -> FeedInfo:
@@ -74,11 +100,17 @@ def _info(request: Request, service: LiveService, name: str) -> FeedInfo:
     )
 
 
-def _cached(request: Request, key: str, media_type: str, build: Callable[[], str]) -> Response:
-    service = live(request)
-    versions = tuple(service.version(r.id) for r in service.site.rooms)
-    # A revised site (rooms renamed, added) renders again: its identity is in the key.
-    page = service.page(f"{key}:{id(service.site)}", versions, build)
+def _cached(
+    request: Request,
+    site_meetings: SiteMeetings,
+    key: str,
+    media_type: str,
+    build: Callable[[], str],
+) -> Response:
+    """The feed, built once per set of room versions: those ``site_meetings`` was computed at
+    (a change while it was computed makes the next request compute again, never a stale feed
+    kept under the new versions).  A revised site (rooms renamed, added) is in the key."""
+    page = live(request).page(key, site_meetings.key, build)
     return cached_response(request, page, media_type)
 
 
@@ -88,14 +120,17 @@ def _translations(service: LiveService) -> gettext.NullTranslations:
 
 async def programme_ics(request: Request) -> Response:
     """Every meeting of every room."""
+    site_meetings = await _site_meetings(request)
+    service = live(request)
 
     def build() -> str:
-        service, found, revised, _ = _site_meetings(request)
         title = service.site.programmes[service.site.rooms[0].id].title
         info = _info(request, service, title)
-        return calendar(found, revised, labels(_translations(service)), info).decode()
+        return calendar(
+            site_meetings.found, site_meetings.revised, labels(_translations(service)), info
+        ).decode()
 
-    return _cached(request, "feed:programme.ics", ICS, build)
+    return _cached(request, site_meetings, "feed:programme.ics", ICS, build)
 
 
 async def room_ics(request: Request) -> Response:
@@ -103,18 +138,21 @@ async def room_ics(request: Request) -> Response:
     moved into it."""
     view = room_view(request)  # 404 for an unknown room
     room = view.room
+    site_meetings = await _site_meetings(request)
+    service = live(request)
 
     def build() -> str:
-        service, found, revised, _ = _site_meetings(request)
         info = _info(request, service, f"{room.name} · {view.programme.title}")
-        mine = in_room(found, room.id)
-        return calendar(mine, revised, labels(_translations(service)), info).decode()
+        mine = in_room(site_meetings.found, room.id)
+        translations = _translations(service)
+        return calendar(mine, site_meetings.revised, labels(translations), info).decode()
 
-    return _cached(request, f"feed:{room.id}.ics", ICS, build)
+    return _cached(request, site_meetings, f"feed:{room.id}.ics", ICS, build)
 
 
-def _schedule(request: Request) -> dict[str, object]:
-    service, found, revised, _ = _site_meetings(request)
+def _schedule(request: Request, site_meetings: SiteMeetings) -> dict[str, object]:
+    service = live(request)
+    found, revised = site_meetings.found, site_meetings.revised
     site = service.site
     first = site.programmes[site.rooms[0].id]
     public = request.app.state.settings.public_url
@@ -136,15 +174,24 @@ def _schedule(request: Request) -> dict[str, object]:
 
 
 async def schedule_xml(request: Request) -> Response:
-    return _cached(request, "feed:schedule.xml", XML, lambda: to_xml(_schedule(request)).decode())
+    site_meetings = await _site_meetings(request)
+    return _cached(
+        request,
+        site_meetings,
+        "feed:schedule.xml",
+        XML,
+        lambda: to_xml(_schedule(request, site_meetings)).decode(),
+    )
 
 
 async def schedule_json(request: Request) -> Response:
+    site_meetings = await _site_meetings(request)
     return _cached(
         request,
+        site_meetings,
         "feed:schedule.json",
         JSON,
-        lambda: json.dumps(_schedule(request), ensure_ascii=False, indent=1),
+        lambda: json.dumps(_schedule(request, site_meetings), ensure_ascii=False, indent=1),
     )
 
 
