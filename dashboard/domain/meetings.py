@@ -105,27 +105,71 @@ def revisions(
     and when it last did.  The log is replayed at each instant an override took effect,
     expired or was undone, so a delay passed on to the rest of a morning, or an undo, counts as
     a change of each meeting it moved; a count never goes down.  At each instant only the rooms
-    of the overrides taking effect or expiring then are planned again."""
+    of the overrides taking effect or expiring then are planned again, and only their meetings
+    compared (bench/feeds.py)."""
     relevant = [o for o in overrides if o.kind not in NOT_MEETING_CHANGES]
     by_id = {o.id: o for o in relevant}
     touched: dict[datetime, set[str]] = {}
     for o in relevant:
-        where = _rooms_of(o, by_id)
+        where = _rooms_of(o, by_id) & set(rooms)
         for at in (o.effective, o.expires):
-            if at is not None and at <= instant:
+            if at is not None and at <= instant and where:
                 touched.setdefault(at, set()).update(where)
-    plans = {room: plan_room(room, programmes, (), instant).slots for room in rooms}
-    shapes = {m.key: m.shape() for m in _from_plans(rooms, programmes, plans)}
+    # key → room → (rank, shape): what each room's plan says of the meeting.  The meeting is
+    # the highest rank's word, the later room's among equals, as in ``_from_plans`` (held there
+    # beats moved away from there).
+    order = {room: i for i, room in enumerate(rooms)}
+    said: dict[str, dict[str, tuple[int, tuple[object, ...]]]] = {}
+    keys_of: dict[str, set[str]] = {room: set() for room in rooms}
+
+    def listen(room: str, plan: Sequence[Planned]) -> set[str]:
+        """Replace what ``room`` says; the keys it spoke of, before or now."""
+        spoken = keys_of[room]
+        for key in spoken:
+            said[key].pop(room, None)
+        keys_of[room] = set()
+        for key, word in _words(room, programmes, plan):
+            said.setdefault(key, {})[room] = word
+            keys_of[room].add(key)
+        return spoken | keys_of[room]
+
+    def meeting_shape(key: str) -> tuple[object, ...] | None:
+        words = said.get(key, {})
+        if not words:
+            return None
+        return max(words.items(), key=lambda item: (item[1][0], order[item[0]]))[1][1]
+
+    for room in rooms:
+        listen(room, plan_room(room, programmes, (), instant).slots)
+    shapes = {key: meeting_shape(key) for key in said}
     counts: dict[str, Revision] = {}
     for at in sorted(touched):
-        for room in touched[at] & set(rooms):
-            plans[room] = plan_room(room, programmes, relevant, at).slots
-        for m in _from_plans(rooms, programmes, plans):
-            shape = m.shape()
-            if shapes.get(m.key) != shape:
-                shapes[m.key] = shape
-                counts[m.key] = Revision(counts.get(m.key, Revision(0, None)).sequence + 1, at)
+        keys: set[str] = set()
+        for room in touched[at]:
+            keys |= listen(room, plan_room(room, programmes, relevant, at).slots)
+        for key in keys:
+            shape = meeting_shape(key)
+            if shapes.get(key) != shape:
+                shapes[key] = shape
+                counts[key] = Revision(counts.get(key, Revision(0, None)).sequence + 1, at)
     return counts
+
+
+def _words(
+    room: str, programmes: Mapping[str, Programme], plan: Sequence[Planned]
+) -> list[tuple[str, tuple[int, tuple[object, ...]]]]:
+    """What a room's plan says of each meeting: (key, (rank, shape)), as ``_from_plans``."""
+    tz = programmes[room].timezone
+    words = []
+    for p in plan:
+        if p.moved_from is not None:
+            meeting, rank = Meeting(moved_id(p.moved_from, p.slot.id), p.moved_from, room, p, tz), 2
+        elif p.moved_to is not None:
+            meeting, rank = Meeting(moved_id(room, p.slot.id), room, p.moved_to, p, tz), 1
+        else:
+            meeting, rank = Meeting(moved_id(room, p.slot.id), room, room, p, tz), 2
+        words.append((meeting.key, (rank, meeting.shape())))
+    return words
 
 
 def _rooms_of(o: Override, by_id: Mapping[str, Override]) -> set[str]:

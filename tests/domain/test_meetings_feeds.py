@@ -89,3 +89,34 @@ def test_staff_text_cannot_forge_an_event_or_an_element() -> None:
     abstracts = [e.findtext("abstract", "") for e in root.iter("event")]
     # XML keeps the text as text (a parser reads CR LF as LF).
     assert sum(a.endswith(evil.replace("\r\n", "\n")) for a in abstracts) == 1
+
+
+def replayed(desk: Desk, rooms: list[str], at: datetime) -> dict[str, tuple[int, datetime]]:
+    """The plain replay ``revisions`` must agree with: every meeting of every room made again
+    at each instant an override took effect (none of these expire)."""
+    shapes = {m.key: m.shape() for m in meetings(rooms, desk.programmes, (), at)}
+    counts: dict[str, tuple[int, datetime]] = {}
+    for instant in sorted({o.effective for o in desk.overrides if o.effective <= at}):
+        for m in meetings(rooms, desk.programmes, desk.overrides, instant):
+            if shapes[m.key] != m.shape():
+                shapes[m.key] = m.shape()
+                counts[m.key] = (counts.get(m.key, (0, instant))[0] + 1, instant)
+    return counts
+
+
+def test_revisions_agree_with_replaying_every_room_at_every_instant() -> None:
+    desk = Desk()
+    desk.make(ny(12, 9), room="cr4", kind="late", minutes=10, slot=WED_PM)
+    move = desk.make(ny(12, 9, 5), room="cr4", kind="move", to_room="cr1", slot=WED_AM)
+    desk.make(ny(12, 9, 10), room="cr1", kind="late", minutes=5, slot=f"cr4/{WED_AM}")
+    desk.make(ny(12, 9, 15), room="cr4", kind="clear", target=move.id)
+    desk.make(ny(12, 9, 20), room="cr4", kind="cancel", slot=WED_AM, text="Postponed")
+    desk.make(ny(12, 9, 25), room="cr1", kind="cancel", slot="2023-12-14-1000")
+    desk.make(ny(12, 9, 30), room="cr4", kind="closed", slot=WED_PM)
+    rooms = ["cr4", "cr1"]
+    for at in (ny(12, 9, 7), ny(12, 9, 12), ny(12, 9, 17), ny(12, 10)):
+        fast = revisions(rooms, desk.programmes, desk.overrides, at)
+        assert {k: (r.sequence, r.stamp) for k, r in fast.items()} == replayed(desk, rooms, at)
+    # Moved, late in the other room, moved back (the move undone), cancelled: four changes.
+    final = revisions(rooms, desk.programmes, desk.overrides, ny(12, 10))
+    assert final[f"cr4/{WED_AM}"].sequence == 4
