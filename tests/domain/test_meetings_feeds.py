@@ -120,3 +120,34 @@ def test_revisions_agree_with_replaying_every_room_at_every_instant() -> None:
     # Moved, late in the other room, moved back (the move undone), cancelled: four changes.
     final = revisions(rooms, desk.programmes, desk.overrides, ny(12, 10))
     assert final[f"cr4/{WED_AM}"].sequence == 4
+
+
+def test_a_closed_meetings_subject_stays_out_of_the_feeds() -> None:
+    """As on the screens and in the JSON: "Closed meeting", no title, agenda or details."""
+    desk = Desk()
+    desk.make(ny(13, 9), room="cr4", kind="closed", slot=WED_PM)
+    found = meetings(["cr4"], desk.programmes, desk.overrides, ny(13, 9, 1))
+    counted = revisions(["cr4"], desk.programmes, desk.overrides, ny(13, 9, 1))
+    secret = WEEK.slot_by_id(WED_PM)
+    assert secret is not None
+    ics = calendar(found, counted, LABELS, INFO).decode()
+    conference = Conference(
+        "t", "T", "America/New_York", date(2023, 12, 11), date(2023, 12, 15), "", "en",
+        NAMES, {}, "urn:test", "1",
+    )  # fmt: skip
+    xml = to_xml(schedule(found, conference, LABELS)).decode()
+    (closed,) = [e for e in Calendar.from_ical(ics).walk("VEVENT") if "Closed" in str(e["summary"])]
+    assert str(closed["summary"]) == "Closed meeting"
+    assert "description" not in closed
+    # Read back (a folded or escaped line would hide the words from a search of the bytes).
+    words = [
+        str(e.get(k, ""))
+        for e in Calendar.from_ical(ics).walk("VEVENT")
+        for k in ("summary", "description")
+    ]
+    root = ET.fromstring(xml)
+    words += [e.findtext(k, "") for e in root.iter("event") for k in ("title", "abstract", "slug")]
+    assert any(WEEK.slots[0].title in w for w in words)  # the search does find a title
+    for text in words:
+        assert secret.title not in text
+        assert all(detail not in text for detail in secret.details)
