@@ -42,6 +42,7 @@ from . import (
     console_screens,
     display,
     errors,
+    feeds,
     overrides_api,
     phone,
     revisions,
@@ -122,6 +123,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     routes = [
         # Public screens: delegates' phones and the room displays.
         Route("/", phone.overview, name="overview"),
+        # Before /rooms/{room}, which would take "cr4.ics" for a room id.
+        Route("/rooms/{room}.ics", feeds.room_ics, name="room_ics"),
         Route("/rooms/{room}", phone.room_page, name="room"),
         Route("/display/", display.display_list, name="displays"),
         Route("/display/{room}", display.display_page, name="display"),
@@ -156,6 +159,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/programme", api.programme),
         Route("/api/programme/reload", overrides_api.reload_programme, methods=["POST"]),
         Route("/api/time", api.server_time),
+        # Feeds for calendars and schedule apps (the overrides in force applied).
+        Route("/programme.ics", feeds.programme_ics),
+        Route("/schedule.xml", feeds.schedule_xml),
+        Route("/schedule.json", feeds.schedule_json),
         Route("/healthz", api.healthz),
         Route("/static/{name:path}", static.asset_file, name="static"),
     ]
@@ -178,6 +185,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.clock = clock
+    # The feeds' stamp of a meeting never changed: when this programme was loaded.
+    app.state.published = clock.now()
     app.state.renderer = renderer
     app.state.assets = assets
     app.state.hub = hub
