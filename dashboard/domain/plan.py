@@ -247,7 +247,8 @@ def plan_active(
         if room not in o.rooms:
             continue
         if o.kind is OverrideKind.ANNOUNCE:
-            banners.append(Banner(o.id, o.text, o.priority, o.expires))
+            if o.on_room_screens:  # not one for the hall boards only
+                banners.append(Banner(o.id, o.text, o.priority, o.expires))
             continue
         target = o.slot_in(room)
         key = _key(planned, target) if target else None

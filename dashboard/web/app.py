@@ -22,6 +22,7 @@ from starlette.routing import Route, WebSocketRoute
 from ..assets import Assets
 from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
+from ..live.board import Board
 from ..live.desk import OverrideDesk, load_overrides
 from ..live.hub import Hub
 from ..live.reload import WATCH_SECONDS, Reloader
@@ -36,6 +37,7 @@ from ..site import Site, load_site, previous_slots, slot_snapshots, with_identit
 from ..store import AuditError, StorageError, Store
 from . import (
     api,
+    board,
     chair,
     console_screens,
     display,
@@ -94,6 +96,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     except StorageError as exc:  # serve all the same; /healthz reports the storage
         logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
     live = LiveService(site, clock, renderer, hub, load_overrides(store))
+    hall_board = Board(live, hub)  # published after every room's change
     scheduler = RoomScheduler(live)
     desk = OverrideDesk(live, scheduler, store)
     reloader = Reloader(settings, live, scheduler, store)
@@ -128,6 +131,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         WebSocketRoute("/ws/overview", ws.overview_socket),
         WebSocketRoute("/ws/rooms/{room}", ws.room_socket),
         WebSocketRoute("/ws/display/{room}", ws.display_socket),
+        Route("/board", board.board_page, name="board"),
+        WebSocketRoute("/ws/board", ws.board_socket),
         # The chair's office and the secretariat.
         Route("/chair", chair.console, name="chair"),
         Route("/chair/login", chair.login_submit, methods=["POST"]),
@@ -186,6 +191,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.assets = assets
     app.state.hub = hub
     app.state.live = live
+    app.state.board = hall_board
     app.state.scheduler = scheduler
     app.state.store = store
     app.state.desk = desk
