@@ -25,6 +25,8 @@ SLOT_KINDS = (
     "informal",
     "closed",
     "break",
+    "holiday",
+    "briefing",
 )
 
 
@@ -73,6 +75,9 @@ class Slot:
     agenda_items: tuple[str, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     kind: str = "meeting"
+    # The note printed the start alone: the end is the parser's default (note_lines.HalfDays),
+    # shown as "until about 1 p.m.".
+    end_estimated: bool = False
     # The slot's identity, which overrides name.  Empty: the programme gives it one from its
     # start (``default_id``); a revision keeps a meeting's id when it can match it
     # (``identity.carry_ids``).  ``id_given``: written in the file, so kept as it is.

@@ -371,10 +371,22 @@ HEADER = "Committee X First session New York, 11–15 December 2023\n\n"  # line
             6,
             "this slot overlaps the one at line 4 (Monday 11 December, 10:00–13:00)",
         ),
-        (  # neither a day, a slot nor a continuation
-            "Monday, 11 December\n10 a.m.–1 p.m.\tA\nLunch for delegates\n",
+        (  # text under a period label is no detail of the slot above it
+            "Monday, 11 December\n10 a.m.–1 p.m.\tA\nLUNCH\nReception for delegates\n",
+            6,
+            "text outside any time slot: 'Reception for delegates'",
+        ),
+        ("Monday, 11 December\nReception for delegates\n", 4, "text outside any time slot"),
+        (  # the bug of issue 13: "10 a.m. Opening" was "0 a.m. is not a time of day"
+            "Monday, 11 December\n10 a.m. Opening\n11 p.m.\tToo late to guess an end\n",
             5,
-            "not a day, a time slot or a continuation: 'Lunch for delegates'",
+            "a meeting at 23:00 without an end",
+        ),
+        ("Monday, 11 December\n13 p.m. Opening\n", 4, "13 p.m. is not a time of day"),
+        (  # a time before the first day is never swallowed into the heading
+            "10 a.m.–1 p.m.\tA\nMonday, 11 December\n10 a.m.–1 p.m.\tA\n",
+            3,
+            "a time slot before any day",
         ),
         (  # weekday that does not match the date
             "Monday, 11 December\n10 a.m.–1 p.m.\tA\nTuesday, 14 December\n",
