@@ -10,6 +10,7 @@ from typing import Any
 
 from .domain.identity import carry_ids, from_snapshot, snapshot
 from .domain.loader import load_programme
+from .domain.note_lines import HalfDays
 from .domain.programme import Programme, ProgrammeError, Slot
 from .domain.rooms import Room, parse_rooms
 from .settings import Settings
@@ -24,12 +25,14 @@ class Site:
         return next((r for r in self.rooms if r.id == room_id), None)
 
 
-def read_programme_file(path: Path, timezone: str | None) -> Programme:
+def read_programme_file(
+    path: Path, timezone: str | None, half_days: HalfDays | None = None
+) -> Programme:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ProgrammeError(str(path), None, f"cannot read the file: {exc.strerror}") from None
-    result = load_programme(data, str(path), timezone)
+    result = load_programme(data, str(path), timezone, half_days)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     return result.programme
@@ -47,7 +50,9 @@ def load_site(settings: Settings) -> Site:
     for room in rooms:
         if room.programme not in by_file:
             path = settings.config_dir / room.programme
-            by_file[room.programme] = read_programme_file(path, settings.timezone)
+            by_file[room.programme] = read_programme_file(
+                path, settings.timezone, settings.half_days
+            )
         programmes[room.id] = by_file[room.programme]
     return Site(rooms, programmes)
 

@@ -234,7 +234,7 @@ class _NoteReader:
         elif starts is not None:
             spans = [(s, None) for s in starts.starts]
             length = starts.length
-            said = " and ".join(_fmt(s) for s in starts.starts) + " (start only)"
+            said = " and ".join(_fmt(s) + "–?" for s in starts.starts)
         else:
             return []
         if not on:  # pragma: no cover - the annex starts at a day
@@ -309,6 +309,11 @@ class _NoteReader:
             if marker not in self.footnotes:
                 self.warn(p.line, f"footnote {marker} has no text")
         end_time = self._end_of(p, next_start)
+        if p.end is None and not p.all_day:
+            # The reading says the end the parser chose: "10:00–?" becomes "10:00–~13:00".
+            reading = self.readings[p.line]
+            said = reading.text.replace(f"{_fmt(p.start)}–?", f"{_fmt(p.start)}–~{_fmt(end_time)}")
+            self.read_as(p.line, "slot", said)
         end_day = p.day + timedelta(days=1) if p.all_day else p.day
         items = list(p.items)
         items += [i for i in agenda_items(texts) if i not in items]

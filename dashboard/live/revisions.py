@@ -78,7 +78,11 @@ class RevisionDesk:
         if len(data) > MAX_PROGRAMME_BYTES:
             raise ProgrammeError(name, None, "larger than 1 MiB: is this a programme?")
         result = await run_in_threadpool(
-            load_programme, data, name, self.reloader.settings.timezone
+            load_programme,
+            data,
+            name,
+            self.reloader.settings.timezone,
+            self.reloader.settings.half_days,
         )
         programmes = dict(site.programmes)
         for room in rooms:
