@@ -124,3 +124,27 @@ def test_a_meeting_on_another_day_reads_in_the_locale_s_order() -> None:
     assert written["en"] == "Thursday 14 December, 10 a.m.–1 p.m."
     assert written["zh"] == "2023年12月14日星期四 10:00–13:00"
     assert written["ar"] == "الخميس، 14 ديسمبر 2023، 10:00 ص–1:00 م"
+
+
+def test_an_end_the_note_did_not_print_is_said_to_be_about() -> None:
+    """ "10 a.m. Opening": the note printed the start alone; the end is the parser's default."""
+    note = (
+        "Committee X First session New York, 11–15 December 2023\n\nWednesday, 13 December\n"
+        "10 a.m.\tOpening of the session\n3–6 p.m.\tAgenda item 5\n"
+    )
+    programme = load_programme(note.encode(), "x.txt").programme
+    state = screen_state(programme, datetime(2023, 12, 13, 9, tzinfo=NY))
+    assert state.next is not None and state.next.end_estimated
+    template = (
+        '{% import "macros.html" as m %}{{ m.when(s.next, s) }}|{{ m.time_range(s.today[1]) }}'
+    )
+    written = {
+        language: re.sub(
+            r"<[^>]+>", "", Renderer(language).env.from_string(template).render(s=state)
+        )
+        for language in UN_LANGUAGES
+    }
+    assert written["en"] == "10\u00a0a.m., until about 1\u00a0p.m.|3–6 p.m."
+    assert written["fr"] == "10:00, jusqu’à 13:00 environ|15:00–18:00"
+    assert written["ar"].startswith("10:00\u00a0ص، حتى 1:00\u00a0م تقريبًا")
+    assert all("until about" not in w for lang, w in written.items() if lang != "en")
