@@ -20,6 +20,9 @@ _DATE_ALONE_RE = re.compile(
 )
 
 
+_WEEKDAY_STARTS = frozenset(w[:3] for w in WEEKDAYS)
+
+
 @dataclass(frozen=True, slots=True)
 class Heading:
     days: tuple[date, ...]
@@ -43,6 +46,8 @@ class DayReader:
     def _matches(self, index: int) -> tuple[list[re.Match[str]], int, str] | None:
         """The date matches of the heading at ``index``, the index after it and its text."""
         text = self._text(index)
+        if text[:3].lower() not in _WEEKDAY_STARTS:  # most lines: no need for the patterns
+            return None
         if (m := DAY_RE.match(text)) is not None:
             return [m], index + 1, ""
         if (two := TWO_DAYS_RE.match(text)) is not None:

@@ -31,11 +31,7 @@ class LineReading:
 
     line: int
     kind: str
-    text: str  # what was read from it, in short
-
-    def __post_init__(self) -> None:
-        if self.kind not in LINE_KINDS:  # pragma: no cover - a programming error
-            raise ValueError(f"unknown line kind {self.kind!r}")
+    text: str  # what was read from it, in short; ``kind`` is one of LINE_KINDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -352,7 +352,7 @@ def _is_furniture(text: str) -> bool:
 
 
 def _fmt(t: time) -> str:
-    return t.strftime("%H:%M")
+    return f"{t.hour:02d}:{t.minute:02d}"  # strftime is slow, and this runs for every slot
 
 
 def parse_note(

@@ -93,9 +93,16 @@ def agenda_items(texts: list[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+# Any rule at all: most lines say no kind, and one search tells (the rules' order is the kinds'
+# priority, which one alternation would not keep).
+_ANY_KIND = re.compile("|".join(f"(?:{p.pattern})" for _, p in _KIND_RULES), re.IGNORECASE)
+
+
 def kind_of(texts: list[str]) -> str:
     """The kind of a slot from its lines: the first line that says one."""
     for n, text in enumerate(texts):
+        if not _ANY_KIND.search(text):
+            continue
         for kind, pattern in _KIND_RULES:
             # A detail that starts "Lunch ..." does not make the meeting a break.
             if pattern.search(text) and (n == 0 or kind != "break"):

@@ -13,6 +13,7 @@ from dashboard.domain.note_lines import HalfDays
 from dashboard.domain.note_parser import ParseResult, parse_note
 from dashboard.domain.programme import Programme, ProgrammeError
 from dashboard.domain.toml_format import from_toml, to_toml
+from tests._notes import generated_note, generated_pdf_note
 from tests.conftest import SHIPPED_NOTE
 
 NOTES = Path(__file__).resolve().parent.parent / "notes"
@@ -183,3 +184,24 @@ def test_bad_day_headings(heading: str, message: str) -> None:
         parse_note(text, "n.txt")
     assert message in caught.value.message
     assert caught.value.line == 7
+
+
+def test_the_generated_pdf_note_reads_like_the_tabbed_one() -> None:
+    """bench/parse_styles.py's note: the same sessions' meetings as the tabbed generator's."""
+    pdf = parse_note(generated_pdf_note(57), "pdf.txt")
+    tabbed = parse_note(generated_note(57), "tabbed.txt").programme
+    assert pdf.warnings == ()
+    assert len(pdf.programme.slots) == 57
+    assert [s.start for s in pdf.programme.slots] == [s.start for s in tabbed.slots]
+    estimated = [s for s in pdf.programme.slots if s.end_estimated]
+    assert {s.start.time() for s in estimated} == {time(10), time(12), time(16), time(18)}
+    assert {(s.start.time(), s.end.time()) for s in estimated} == {
+        (time(10), time(11)),  # the next meeting's start
+        (time(12), time(13)),  # the end of the morning
+        (time(16), time(17)),
+        (time(18), time(21)),  # the end of the evening
+    }
+    assert "ignored" not in {r.kind for r in pdf.readings}
+    assert {r.kind for r in pdf.readings} == {
+        "heading", "furniture", "day", "period", "slot", "detail",
+    }  # fmt: skip
