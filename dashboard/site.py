@@ -12,7 +12,7 @@ from .domain.identity import carry_ids, from_snapshot, snapshot
 from .domain.loader import load_programme
 from .domain.note_lines import HalfDays
 from .domain.programme import Programme, ProgrammeError, Slot
-from .domain.rooms import Room, parse_rooms
+from .domain.rooms import Room, parse_rooms, programme_for
 from .settings import Settings
 
 
@@ -53,24 +53,27 @@ def load_site(settings: Settings) -> Site:
             by_file[room.programme] = read_programme_file(
                 path, settings.timezone, settings.half_days
             )
-        programmes[room.id] = by_file[room.programme]
+        programmes[room.id] = programme_for(
+            room, by_file[room.programme], str(settings.config_dir / room.programme)
+        )
     return Site(rooms, programmes)
 
 
 def with_identities(site: Site, previous: Mapping[str, Sequence[Slot]]) -> Site:
     """``site`` with each programme's meetings under the ids they had in ``previous`` (each
     room's slots as last published), wherever they match (domain/identity.py).  Rooms reading
-    one file keep sharing one programme: it is matched against the first of them that had
-    slots before."""
+    one file (and the same rooms of it, ``note_rooms``) keep sharing one programme: it is
+    matched against the first of them that had slots before."""
     programmes: dict[str, Programme] = {}
-    by_file: dict[str, Programme] = {}
+    by_file: dict[tuple[str, tuple[str, ...]], Programme] = {}
     for room in site.rooms:
-        if room.programme not in by_file:
-            readers = [r.id for r in site.rooms if r.programme == room.programme]
+        key = (room.programme, room.note_rooms)
+        if key not in by_file:
+            readers = [r.id for r in site.rooms if (r.programme, r.note_rooms) == key]
             before = next((previous[r] for r in readers if previous.get(r)), None)
             fresh = site.programmes[room.id]
-            by_file[room.programme] = carry_ids(before, fresh) if before else fresh
-        programmes[room.id] = by_file[room.programme]
+            by_file[key] = carry_ids(before, fresh) if before else fresh
+        programmes[room.id] = by_file[key]
     return Site(site.rooms, programmes)
 
 

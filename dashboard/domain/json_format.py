@@ -24,6 +24,7 @@ def slot_json(slot: Slot, programme: Programme) -> dict[str, Any]:
         "start": slot.start.astimezone(programme.tz).isoformat(),
         "end": slot.end.astimezone(programme.tz).isoformat(),
         "end_estimated": slot.end_estimated,
+        "room": slot.room,
         "agenda_items": list(slot.agenda_items),
         "title": slot.title,
         "details": list(slot.details),

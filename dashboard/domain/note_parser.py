@@ -45,8 +45,9 @@ from .programme import (
     Slot,
     first_overlap,
     local_instant,
+    room_key,
 )
-from .slot_text import TO_DIGITS, agenda_items, kind_of, split_markers
+from .slot_text import TO_DIGITS, agenda_items, kind_of, room_of, split_markers
 from .time_range import TimeRangeError, parse_start_times, parse_time_range
 from .venues import timezone_for_venue
 
@@ -262,10 +263,14 @@ class _NoteReader:
 
     def _build_slots(self, pending: list[_PendingSlot], tz: ZoneInfo) -> list[Slot]:
         slots: list[Slot] = []
-        order = sorted(range(len(pending)), key=lambda k: (pending[k].day, pending[k].start))
+        # A start printed alone ends, at the latest, where the next meeting in its room starts.
+        rooms = [room_key(room_of(list(p.lines))[0]) for p in pending]
+        order = sorted(
+            range(len(pending)), key=lambda k: (pending[k].day, rooms[k], pending[k].start)
+        )
         next_start: dict[int, time | None] = {}
         for a, b in zip(order, [*order[1:], None], strict=True):
-            same_day = b is not None and pending[b].day == pending[a].day
+            same_day = b is not None and (pending[b].day, rooms[b]) == (pending[a].day, rooms[a])
             next_start[a] = pending[b].start if b is not None and same_day else None
         for k, p in enumerate(pending):
             try:
@@ -308,6 +313,7 @@ class _NoteReader:
         for marker in markers:
             if marker not in self.footnotes:
                 self.warn(p.line, f"footnote {marker} has no text")
+        room, texts = room_of(texts)
         end_time = self._end_of(p, next_start)
         if p.end is None and not p.all_day:
             # The reading says the end the parser chose: "10:00–?" becomes "10:00–~13:00".
@@ -326,6 +332,7 @@ class _NoteReader:
             footnotes=tuple(Footnote(m, self.footnotes[m]) for m in markers if m in self.footnotes),
             kind=p.kind or kind_of(texts),
             end_estimated=p.end is None and not p.all_day,
+            room=room,
         )
 
     def _check_overlaps(self, slots: list[Slot], pending: list[_PendingSlot]) -> None:

@@ -108,3 +108,27 @@ def kind_of(texts: list[str]) -> str:
             if pattern.search(text) and (n == 0 or kind != "break"):
                 return kind
     return "meeting"
+
+
+# The rooms notes name: "Conference Room 2", "Room XX", "Salle IV", "ECOSOC Chamber", ...
+_ROOM = (
+    r"(?:conference\s+room|meeting\s+room|room|salle)\s+(?:[A-Z]{0,2}-?\d{1,3}[A-Z]?|[IVXLC]{1,6})"
+    r"(?![\w-])|(?:ECOSOC|Trusteeship Council|Security Council|General Assembly"
+    r"|Human Rights Council)\s+Chamber|General Assembly Hall|(?:Plenary|Assembly) Hall"
+)
+_ROOM_LINE_RE = re.compile(rf"^(?:in\s+)?\(?(?P<room>{_ROOM})\)?\.?$", re.IGNORECASE)
+_ROOM_TAIL_RE = re.compile(
+    rf"\s*(?:\((?P<a>{_ROOM})\)|(?:,|\s[\u2013\u2014-])\s*(?P<b>{_ROOM}))\.?$", re.IGNORECASE
+)
+
+
+def room_of(texts: list[str]) -> tuple[str, list[str]]:
+    """The room a slot's lines name, and the lines without it: a line that is only a room
+    ("Conference Room 2"), or a room at the end of the first line ("Plenary (Room XX)")."""
+    for k, text in enumerate(texts):
+        if (m := _ROOM_LINE_RE.match(text)) is not None and len(texts) > 1:
+            return " ".join(m.group("room").split()), texts[:k] + texts[k + 1 :]
+    if texts and (m := _ROOM_TAIL_RE.search(texts[0])) is not None and m.start() > 0:
+        room = " ".join((m.group("a") or m.group("b")).split())
+        return room, [texts[0][: m.start()], *texts[1:]]
+    return "", texts

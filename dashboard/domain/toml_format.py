@@ -72,6 +72,7 @@ def to_toml(programme: Programme) -> str:
                 "kind": slot.kind,
                 "footnotes": [f.marker for f in slot.footnotes],
                 **({"end_estimated": True} if slot.end_estimated else {}),
+                **({"room": slot.room} if slot.room else {}),
             }
         )
     document: dict[str, Any] = {
@@ -243,6 +244,7 @@ def _slot(
         raise r.error(f"{where}.title", "is empty", i)
     slot_id = r.get(raw, "id", str, where, i) if "id" in raw else ""
     estimated = r.get(raw, "end_estimated", bool, where, i) if "end_estimated" in raw else False
+    room = r.get(raw, "room", str, where, i).strip() if "room" in raw else ""
     if slot_id and not SLOT_ID_RE.match(slot_id):
         raise r.error(f"{where}.id", "letters, digits and . _ : - only (64 at most)", i)
     return Slot(
@@ -254,6 +256,7 @@ def _slot(
         footnotes=tuple(Footnote(m, footnotes[m]) for m in markers),
         kind=kind,
         end_estimated=estimated,
+        room=room,
         id=slot_id,
         id_given=bool(slot_id),
     )

@@ -124,7 +124,7 @@ def test_geneva_capitals_periods_and_item_column() -> None:
         ("2016-03-08T18:00:00+01:00", "21:00", "Stakeholder session"),
     ]
     assert [s.agenda_items for s in p.slots[:3]] == [("2",), ("3",), ("6",)]
-    assert p.slots[0].details == ("Room XX",)
+    assert (p.slots[0].details, p.slots[0].room) == ((), "Room XX")  # a room, not a detail
     assert [s.kind for s in p.slots[3:]] == ["side_event", "informal", "stakeholder"]
     kinds = {r.line: r.kind for r in result.readings}
     assert [kinds[n] for n in (8, 12, 17, 19, 21)] == ["period"] * 5
