@@ -37,12 +37,14 @@ def test_check_lists_every_line_then_the_warnings() -> None:
     assert lines[35] == ("slot", "Briefing by the Secretariat on invented matters")
     text = NOTES.joinpath("pdf-no-tabs-new-york.txt").read_text(encoding="utf-8").split("\n")
     assert sorted(lines) == [i + 1 for i, raw in enumerate(text) if raw.strip()]
-    warnings = out[out.index("2 warning(s):") :].splitlines()[1:]
+    warnings = out[out.index("5 warning(s):") :].splitlines()[1:4]
     assert warnings == [
         f"{NOTES / 'pdf-no-tabs-new-york.txt'}:1: warning: ignored above the title: "
         "'Skip to main content'",
         f"{NOTES / 'pdf-no-tabs-new-york.txt'}:2: warning: ignored above the title: "
         "'Search the documents'",
+        f"{NOTES / 'pdf-no-tabs-new-york.txt'}:34: warning: no end printed for the meeting at "
+        "15:00 on 28 March: read as until about 18:00 (the end of the half-day)",
     ]
 
 

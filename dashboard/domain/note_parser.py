@@ -320,6 +320,11 @@ class _NoteReader:
             reading = self.readings[p.line]
             said = reading.text.replace(f"{_fmt(p.start)}–?", f"{_fmt(p.start)}–~{_fmt(end_time)}")
             self.read_as(p.line, "slot", said)
+            self.warn(
+                p.line,
+                f"no end printed for the meeting at {_fmt(p.start)} on {p.day.day} {p.day:%B}: "
+                f"read as until about {_fmt(end_time)} ({_why_end(end_time, next_start)})",
+            )
         end_day = p.day + timedelta(days=1) if p.all_day else p.day
         items = list(p.items)
         items += [i for i in agenda_items(texts) if i not in items]
@@ -356,6 +361,10 @@ class _NoteReader:
 
 def _is_furniture(text: str) -> bool:
     return FURNITURE_RE.match(clean(text)) is not None
+
+
+def _why_end(end: time, next_start: time | None) -> str:
+    return "the next meeting's start" if end == next_start else "the end of the half-day"
 
 
 def _fmt(t: time) -> str:
