@@ -214,3 +214,31 @@ def test_the_generated_pdf_note_reads_like_the_tabbed_one() -> None:
     assert {r.kind for r in pdf.readings} == {
         "heading", "furniture", "day", "period", "slot", "detail",
     }  # fmt: skip
+
+
+def test_an_order_of_the_day() -> None:
+    """One day's programme: a single date, the day's heading with its year, periods, rooms."""
+    result = read("order-of-the-day.txt")
+    p = result.programme
+    assert (p.title, p.session, p.venue) == (
+        "Invented Rights Council",
+        "Fifty-eighth session",
+        "Geneva",
+    )
+    assert p.start_date == p.end_date == date(2025, 3, 3)
+    assert spans(p) == [
+        ("2025-03-03T10:00:00+01:00", "13:00", "Item 4: interactive dialogue with the Invented "
+         "Rapporteur"),
+        ("2025-03-03T15:00:00+01:00", "18:00", "Item 4 (continued)"),
+    ]  # fmt: skip
+    dialogue, continued = p.slots
+    assert (dialogue.room, dialogue.kind, dialogue.agenda_items) == ("Room XX", "meeting", ("4",))
+    # The kind from a later line; the room from its own line.
+    assert (continued.room, continued.kind, continued.details) == (
+        "Conference Room 2",
+        "closed",
+        ("Closed meeting",),
+    )
+    kinds = {r.line: r.kind for r in result.readings}
+    assert kinds[5] == "heading"  # ORDER OF THE DAY
+    assert [kinds[n] for n in (9, 13)] == ["period", "period"]
