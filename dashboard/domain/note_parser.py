@@ -80,6 +80,7 @@ class _NoteReader:
         self.warnings: list[ParseWarning] = []
         self.footnotes: dict[str, str] = {}
         self.readings: dict[int, LineReading] = {}
+        self.running_heads: set[str] = set()  # the header's lines, repeated as page heads
 
     def error(self, line: int, message: str) -> ProgrammeError:
         return ProgrammeError(self.source, line, message)
@@ -139,7 +140,7 @@ class _NoteReader:
                 self.read_as(line, "furniture", text[:60])
             elif line < header.line:  # pragma: no cover - the header takes or strays them
                 self.read_as(line, "ignored", text[:60])
-            elif parse_time_range(text) is not None or parse_start_times(text) is not None:
+            elif _starts_with_time(text):
                 raise self.error(line, f"a time slot before any day: {text[:60]!r}")
             else:
                 self.read_as(line, "heading", text[:60])
@@ -269,7 +270,7 @@ class _NoteReader:
             range(len(pending)), key=lambda k: (pending[k].day, rooms[k], pending[k].start)
         )
         next_start: dict[int, time | None] = {}
-        for a, b in zip(order, [*order[1:], None], strict=True):
+        for a, b in zip(order, [*order[1:], None][: len(order)], strict=True):
             same_day = b is not None and (pending[b].day, rooms[b]) == (pending[a].day, rooms[a])
             next_start[a] = pending[b].start if b is not None and same_day else None
         for k, p in enumerate(pending):
@@ -357,6 +358,13 @@ class _NoteReader:
             return local_instant(day, at, tz)
         except ValueError as exc:
             raise self.error(line, str(exc)) from None
+
+
+def _starts_with_time(text: str) -> bool:
+    try:
+        return parse_time_range(text) is not None or parse_start_times(text) is not None
+    except TimeRangeError:
+        return True  # an impossible time is still a time, out of place
 
 
 def _is_furniture(text: str) -> bool:

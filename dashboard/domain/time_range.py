@@ -128,13 +128,13 @@ class StartTimes:
 
 
 def _start(m: re.Match[str], name: str) -> time | None:
+    if not (m.group(f"{name}noon") or m.group(f"{name}mer") or m.group(f"{name}m")):
+        return None  # a number alone ("28 delegations") is no time
     hour, minute, mer = _hour_minute(m, name)
     if mer is not None:
         total = _to_24h(hour, minute, mer)
         return time(total // 60, total % 60)
     # Without a meridiem, only a 24-hour time that says its minutes ("10.00", "15h00").
-    if m.group(f"{name}m") is None:
-        return None
     return time(hour, minute)
 
 

@@ -401,6 +401,16 @@ HEADER = "Committee X First session New York, 11–15 December 2023\n\n"  # line
             3,
             "a time slot before any day",
         ),
+        (  # even an impossible one
+            "3 p.m.–1 p.m.\tA\nMonday, 11 December\n10 a.m.–1 p.m.\tA\n",
+            3,
+            "a time slot before any day: '3 p.m.–1 p.m. A'",
+        ),
+        (  # a number in the preamble is no time; under a day, no slot either
+            "28 delegations attended.\nMonday, 11 December\nDelegations: 28\n",
+            5,
+            "text outside any time slot: 'Delegations: 28'",
+        ),
         (  # weekday that does not match the date
             "Monday, 11 December\n10 a.m.–1 p.m.\tA\nTuesday, 14 December\n",
             5,
@@ -480,3 +490,8 @@ def test_times_are_wall_clock_in_the_venue() -> None:
     assert p.slots[0].start == datetime(2023, 12, 11, 10, tzinfo=NY)
     # The venue's offset of that moment, fixed (so instants compare as instants: venue_time).
     assert p.slots[0].start.utcoffset() == timedelta(hours=-5)
+
+
+def test_a_day_without_slots_and_a_number_in_the_preamble() -> None:
+    p = one_programme(HEADER + "28 delegations attended.\nMonday, 11 December\n")
+    assert p.slots == ()

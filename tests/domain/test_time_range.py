@@ -247,7 +247,9 @@ def test_start_times_alone(text: str, starts: tuple[time, ...], rest: str) -> No
     assert (parsed.starts, text[parsed.length :]) == (starts, rest)
 
 
-@pytest.mark.parametrize("text", ["10 Downing", "1. The session", "Item 10", "10–13 x", "1997"])
+@pytest.mark.parametrize(
+    "text", ["10 Downing", "1. The session", "Item 10", "10–13 x", "1997", "28 delegations", "99"]
+)
 def test_not_start_times(text: str) -> None:
     assert parse_start_times(text) is None
 
