@@ -37,6 +37,7 @@ STARTS_RE = re.compile(
     rf"^\s*{_time('a')}{_HOURS}(?:\s*(?:and|&|,)\s*{_time('b')}{_HOURS})?(?=$|[\s\t])",
     re.IGNORECASE,
 )
+_ONE_START_RE = re.compile(rf"^\s*{_time('a')}{_HOURS}(?=$|[\s\t])", re.IGNORECASE)
 
 
 class TimeRangeError(ValueError):
@@ -152,13 +153,9 @@ def parse_start_times(text: str) -> StartTimes | None:
     if m.group("bh") or m.group("bnoon"):
         second = _start(m, "b")
         if second is None or second <= first:
-            # "10 a.m. and 5": not a second time; read the first alone.
-            return StartTimes((first,), _first_length(text))
+            # "10 a.m. and 5 delegations": no second time; the first alone.
+            one = _ONE_START_RE.match(text)
+            assert one is not None  # STARTS_RE matched this start
+            return StartTimes((first,), one.end())
         starts.append(second)
     return StartTimes(tuple(starts), m.end())
-
-
-def _first_length(text: str) -> int:
-    m = STARTS_RE.match(text)
-    assert m is not None
-    return m.end("amer") if m.group("amer") else m.end("a" + ("m" if m.group("am") else "h"))

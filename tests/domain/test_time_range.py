@@ -237,6 +237,9 @@ def test_issue_13_range_forms(text: str, start: time, end: time) -> None:
         ("10.00 hrs Plenary", (time(10),), " Plenary"),
         ("15h00", (time(15),), ""),
         ("10.30 a.m. and 3 p.m. Plenary", (time(10, 30), time(15)), " Plenary"),
+        ("10 a.m. and 5 delegations", (time(10),), " and 5 delegations"),
+        ("noon and 9 others", (time(12),), " and 9 others"),
+        ("15.00 hrs and 10 a.m. x", (time(15),), " and 10 a.m. x"),  # not after the first
     ],
 )
 def test_start_times_alone(text: str, starts: tuple[time, ...], rest: str) -> None:
