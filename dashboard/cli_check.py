@@ -31,6 +31,7 @@ def _summary(source: str, p: Programme) -> list[str]:
         f"  title:   {p.title}",
         f"  session: {p.session or '(none)'}",
         f"  venue:   {p.venue}, zone {p.timezone}",
+        *([f"  rooms:   {', '.join(p.room_names)}"] if p.room_names else []),
         f"  dates:   {_day(p.start_date)} to {_day(p.end_date)}",
         f"  slots:   {len(p.slots)} on {days} day(s)"
         + (

@@ -88,3 +88,10 @@ def test_the_default_end_comes_from_settings(tmp_path: Path) -> None:
     bad = run("check", NOTES / "ecosoc-1997.txt", "--config", tmp_path)
     assert bad.returncode == 1
     assert "note_default_ends: '1 p.m.' is not a time of day" in bad.stderr
+
+
+def test_check_names_the_rooms_a_note_gives() -> None:
+    result = run("check", NOTES / "several-rooms-geneva.txt")
+    assert result.returncode == 0
+    assert "  rooms:   Room XX, Conference Room 2, ECOSOC Chamber\n" in result.stdout
+    assert "  rooms:" not in run("check", SHIPPED_NOTE).stdout
