@@ -14,6 +14,7 @@ from datetime import date
 from .note_header import MONTH, Header, make_date, month_number
 from .note_lines import DAY_RE, DAY_WITH_TEXT_RE, TWO_DAYS_RE, WEEKDAY_ALONE_RE, WEEKDAYS
 from .programme import ProgrammeError
+from .time_range import TimeRangeError, parse_start_times, parse_time_range
 
 _DATE_ALONE_RE = re.compile(
     rf"^(?:\d{{1,2}}\s+{MONTH}|{MONTH}\s+\d{{1,2}})(?:,?\s+\d{{4}})?$", re.IGNORECASE
@@ -23,12 +24,21 @@ _DATE_ALONE_RE = re.compile(
 _WEEKDAY_STARTS = frozenset(w[:3] for w in WEEKDAYS)
 
 
+def starts_with_time(text: str) -> bool:
+    """Whether ``text`` starts with a time or a range, possible or not."""
+    try:
+        return parse_time_range(text) is not None or parse_start_times(text) is not None
+    except TimeRangeError:
+        return True  # refused, naming the line, when read as a slot
+
+
 @dataclass(frozen=True, slots=True)
 class Heading:
     days: tuple[date, ...]
     next_index: int  # the index of the line after the heading
     other_lines: tuple[int, ...] = ()  # further lines (numbers) the heading took
     text: str = ""  # after the date: the day has no meetings
+    slot: str = ""  # after the date, a time: the day's first slot, on the heading's line
 
     def describe(self) -> str:
         said = " and ".join(f"{d:%A} {d.day} {d:%B %Y}" for d in self.days)
@@ -79,6 +89,8 @@ class DayReader:
         line = index + 1
         days = tuple(self._day(m, line, header) for m in matches)
         others = tuple(i + 1 for i in range(index + 1, after) if self._text(i))
+        if text and starts_with_time(text):
+            return Heading(days, after, others, slot=text)
         return Heading(days, after, others, text)
 
     def _day(self, m: re.Match[str], line: int, header: Header) -> date:

@@ -55,10 +55,10 @@ _DATE = (
 # "Monday, 11 December", "MONDAY 9 MAY", "Monday, 27 March 2017", "Tuesday, December 12".
 DAY_RE = re.compile(rf"^{_WEEKDAY},?\s+{_DATE}\s*$", re.IGNORECASE)
 # A day heading with text after it ("Monday, 5 September   Official United Nations holiday"):
-# a day without meetings.  The text must be set apart (a tab or two spaces).
+# a day without meetings; or, flattened onto the heading's line, the day's first slot
+# ("Monday, 11 December 10 a.m.–1 p.m. Opening").
 DAY_WITH_TEXT_RE = re.compile(
-    rf"^{_WEEKDAY},?\s+{_DATE}(?:\t|\s{{2,}}|\s+[\u2013\u2014-]\s+)\s*(?P<text>\S.*)$",
-    re.IGNORECASE,
+    rf"^{_WEEKDAY},?\s+{_DATE}\s+(?:[\u2013\u2014-]\s+)?(?P<text>\S.*)$", re.IGNORECASE
 )
 # One heading for two days: "Thursday, 3 July and Friday, 4 July".
 TWO_DAYS_RE = re.compile(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .note_days import DayReader
+from .note_days import DayReader, starts_with_time
 from .note_header import Header, parse_header
 from .note_lines import (
     FOOTNOTE_DEF_RE,
@@ -140,7 +140,7 @@ class _NoteReader:
                 self.read_as(line, "furniture", text[:60])
             elif line < header.line:  # pragma: no cover - the header takes or strays them
                 self.read_as(line, "ignored", text[:60])
-            elif _starts_with_time(text):
+            elif starts_with_time(text):
                 raise self.error(line, f"a time slot before any day: {text[:60]!r}")
             else:
                 self.read_as(line, "heading", text[:60])
@@ -173,6 +173,11 @@ class _NoteReader:
                     if heading.text:
                         current = [self._day_without_meetings(line, d, heading.text) for d in on]
                         slots += current
+                    elif heading.slot:
+                        current = self._slot_line(line, heading.slot, on)
+                        slots += current
+                        said = self.readings[line].text
+                        self.read_as(line, "day", f"{heading.describe()}; then {said}")
                     continue
                 read = self._slot_line(line, stripped, on)
                 if read:
@@ -320,7 +325,7 @@ class _NoteReader:
             # The reading says the end the parser chose: "10:00–?" becomes "10:00–~13:00".
             reading = self.readings[p.line]
             said = reading.text.replace(f"{_fmt(p.start)}–?", f"{_fmt(p.start)}–~{_fmt(end_time)}")
-            self.read_as(p.line, "slot", said)
+            self.read_as(p.line, reading.kind, said)
             self.warn(
                 p.line,
                 f"no end printed for the meeting at {_fmt(p.start)} on {p.day.day} {p.day:%B}: "
@@ -358,13 +363,6 @@ class _NoteReader:
             return local_instant(day, at, tz)
         except ValueError as exc:
             raise self.error(line, str(exc)) from None
-
-
-def _starts_with_time(text: str) -> bool:
-    try:
-        return parse_time_range(text) is not None or parse_start_times(text) is not None
-    except TimeRangeError:
-        return True  # an impossible time is still a time, out of place
 
 
 def _is_furniture(text: str) -> bool:

@@ -242,3 +242,25 @@ def test_an_order_of_the_day() -> None:
     kinds = {r.line: r.kind for r in result.readings}
     assert kinds[5] == "heading"  # ORDER OF THE DAY
     assert [kinds[n] for n in (9, 13)] == ["period", "period"]
+
+
+def test_a_day_heading_with_its_first_slot_or_its_reason_on_one_line() -> None:
+    text = (
+        "Council X First session Geneva, 2–6 June 2025\n\n"
+        "Monday, 2 June 10 a.m. Opening of the session\n3–6 p.m.\tGeneral debate\n"
+        "Tuesday, 3 June Official holiday\n"
+        "Wednesday, 4 June – 9.00 – 12.00 Item 5\n"
+    )
+    result = parse_note(text, "n.txt")
+    assert [
+        (s.start.date().day, s.start.hour, s.title, s.kind) for s in result.programme.slots
+    ] == [
+        (2, 10, "Opening of the session", "opening"),
+        (2, 15, "General debate", "meeting"),
+        (3, 0, "Official holiday", "holiday"),
+        (4, 9, "Item 5", "meeting"),
+    ]
+    readings = {r.line: (r.kind, r.text) for r in result.readings}
+    assert readings[3] == ("day", "Monday 2 June 2025; then 10:00–~13:00 Opening of the session")
+    assert readings[5] == ("day", "Tuesday 3 June 2025: Official holiday")
+    assert readings[6] == ("day", "Wednesday 4 June 2025; then 09:00–12:00 Item 5")
