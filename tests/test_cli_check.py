@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.conftest import CONFIG, SHIPPED_NOTE
+from tests.conftest import CONFIG, ROOT, SHIPPED_NOTE
 from tests.test_cli import run
 
 NOTES = Path(__file__).resolve().parent / "notes"
@@ -95,3 +95,10 @@ def test_check_names_the_rooms_a_note_gives() -> None:
     assert result.returncode == 0
     assert "  rooms:   Room XX, Conference Room 2, ECOSOC Chamber\n" in result.stdout
     assert "  rooms:" not in run("check", SHIPPED_NOTE).stdout
+
+
+def test_the_example_in_the_docs_is_what_check_prints() -> None:
+    doc = (ROOT / "docs" / "programme-format.md").read_text(encoding="utf-8")
+    start = doc.index("```\ntests/notes/rome-fao.txt") + len("```\n")
+    example = doc[start : doc.index("```", start)]
+    assert run("check", "tests/notes/rome-fao.txt").stdout == example
