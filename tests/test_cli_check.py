@@ -94,6 +94,7 @@ def test_check_names_the_rooms_a_note_gives() -> None:
     result = run("check", NOTES / "several-rooms-geneva.txt")
     assert result.returncode == 0
     assert "  rooms:   Room XX, Conference Room 2, ECOSOC Chamber\n" in result.stdout
+    assert listing(result.stdout)[8] == ("detail", "room: Conference Room 2")
     assert "  rooms:" not in run("check", SHIPPED_NOTE).stdout
 
 

@@ -47,7 +47,7 @@ from .programme import (
     local_instant,
     room_key,
 )
-from .slot_text import TO_DIGITS, agenda_items, kind_of, room_of, split_markers
+from .slot_text import TO_DIGITS, agenda_items, kind_of, room_line, room_of, split_markers
 from .time_range import TimeRangeError, parse_start_times, parse_time_range
 from .venues import timezone_for_venue
 
@@ -218,7 +218,9 @@ class _NoteReader:
     def _detail(self, line: int, current: list[_PendingSlot], text: str) -> None:
         for p in current:
             p.lines.append(text)
-        self.read_as(line, "slot" if len(current[0].lines) == 1 else "detail", text[:60])
+        kind = "slot" if len(current[0].lines) == 1 else "detail"
+        room = room_line(text) if kind == "detail" else ""
+        self.read_as(line, kind, f"room: {room}" if room else text[:60])
 
     def _slot_line(self, line: int, stripped: str, on: tuple[date, ...]) -> list[_PendingSlot]:
         """The slots a time line opens (one per day of its heading, and per start time), or

@@ -122,6 +122,12 @@ _ROOM_TAIL_RE = re.compile(
 )
 
 
+def room_line(text: str) -> str:
+    """The room a line names when it is only a room ("Conference Room 2"), else ""."""
+    m = _ROOM_LINE_RE.match(text)
+    return " ".join(m.group("room").split()) if m else ""
+
+
 def room_of(texts: list[str]) -> tuple[str, list[str]]:
     """The room a slot's lines name, and the lines without it: a line that is only a room
     ("Conference Room 2"), or a room at the end of the first line ("Plenary (Room XX)")."""
