@@ -76,6 +76,11 @@ class Planned:
         return self.slot.title
 
     @property
+    def end_estimated(self) -> bool:
+        """The note printed the start alone, and no override has set the end since."""
+        return self.slot.end_estimated and self.end == self.slot.end
+
+    @property
     def details(self) -> tuple[str, ...]:
         return self.slot.details
 
