@@ -57,6 +57,8 @@ def say_of(meeting: Planned, instant: datetime) -> Say:
         return Say.CANCELLED
     if status is SlotStatus.MOVED:
         return Say.MOVED
+    if meeting.slot.kind == "holiday":
+        return Say.DAY_OFF  # the note's day without meetings: never "In session"
     if status is SlotStatus.SUSPENDED:
         return Say.SUSPENDED
     if status is SlotStatus.CLOSED:

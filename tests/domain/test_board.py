@@ -3,6 +3,7 @@ displays' words, and each once per stretch of time over which it reads the same.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from dashboard.domain.board import Phase, board_phases, room_rows, say_of
@@ -92,3 +93,12 @@ def test_an_announcement_to_the_boards_only_is_not_on_the_rooms_screens() -> Non
     plain = desk.make(ny(13, 11), kind="announce", text="Room", room="cr4")
     assert "screens" not in plain.to_data()
     assert type(made).from_data(made.to_data()) == made
+
+
+def test_a_day_without_meetings_is_never_in_session_on_the_board() -> None:
+    # A note's "Monday, 5 September   Official United Nations holiday" is a holiday slot over the
+    # whole day (note_days.py): the board says what the door says of it, not "In session".
+    meeting = room_rows("cr4", Desk().screen(ny(13, 11)), ny(13, 11))[0].meeting
+    holiday = replace(meeting, slot=replace(meeting.slot, kind="holiday"))
+    assert say_of(meeting, ny(13, 11)) is Say.IN_SESSION
+    assert say_of(holiday, ny(13, 11)) is Say.DAY_OFF
