@@ -11,11 +11,12 @@ import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .domain.note_lines import HalfDays
 from .domain.programme import ProgrammeError
 from .i18n import MissingCatalogue, check_language
 from .resources import CONFIG_DIR, default_data_dir
@@ -92,6 +93,8 @@ class Settings:
     # any host when public_url is unset).
     allowed_hosts: tuple[str, ...] = ()
     timezone: str | None = None
+    # Where a meeting a note prints with its start alone ends (docs/programme-format.md).
+    half_days: HalfDays = field(default_factory=HalfDays)
     # The demo clock: start at this instant (None: real time), run `speed` times faster.
     start_at: datetime | None = None
     speed: float = 1.0
@@ -144,6 +147,7 @@ class Settings:
             "language": str,
             "public_url": str,
             "timezone": str,
+            "note_default_ends": list,
             "allowed_origins": list,
             "trusted_proxies": list,
             "allowed_hosts": list,
@@ -168,9 +172,14 @@ class Settings:
             hosts = check_host_patterns(values.get("allowed_hosts", []))
         except ValueError as exc:
             raise ProgrammeError(str(path), None, f"allowed_hosts: {exc}") from None
+        try:
+            half_days = _half_days(values.get("note_default_ends"))
+        except ValueError as exc:
+            raise ProgrammeError(str(path), None, f"note_default_ends: {exc}") from None
         settings = replace(
             settings,
             live=live,
+            half_days=half_days,
             language=values.get("language", settings.language) or "en",
             public_url=values.get("public_url", "").rstrip("/"),
             timezone=values.get("timezone") or None,
@@ -196,3 +205,18 @@ class Settings:
         )
         check_database_url(settings.database_url)
         return settings
+
+
+def _half_days(value: list[Any] | None) -> HalfDays:
+    """``note_default_ends = ["13:00", "18:00", "21:00"]``: the ends of the half-days."""
+    if value is None:
+        return HalfDays()
+    ends: list[time] = []
+    for item in value:
+        try:
+            ends.append(time.fromisoformat(str(item)))
+        except ValueError:
+            raise ValueError(f"{item!r} is not a time of day (13:00)") from None
+    if not ends:
+        raise ValueError("give at least one time (13:00)")
+    return HalfDays(tuple(sorted(set(ends))))

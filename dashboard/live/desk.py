@@ -157,8 +157,14 @@ def affected_rooms(override: Override, target: Override | None) -> set[str]:
     return rooms
 
 
-def load_overrides(store: Store) -> tuple[list[Override], int]:
-    """Every override in the log, in order, and the last one's seq (0: none): at start-up, all
-    acknowledged ones are in effect (the service then keeps those that can still be)."""
+def load_overrides(store: Store) -> list[Override]:
+    """Every override in the log, in order: at start-up, all acknowledged ones are in effect
+    (the service then keeps those that can still be)."""
+    return load_log(store)[0]
+
+
+def load_log(store: Store) -> tuple[list[Override], int]:
+    """``load_overrides``, and the last one's seq (0: none): where following the other
+    processes starts (live/follow.py)."""
     stored = store.overrides()
     return [Override.from_data(s.data) for s in stored], stored[-1].seq if stored else 0

@@ -120,6 +120,8 @@ class LiveService:
         self._rooms: dict[str, Committed] = {}
         self._published_at: dict[str, datetime] = {}
         self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
+        # Called after a room published a new state (the hall boards: live/board.py).
+        self.listeners: list[Callable[[datetime], object]] = []
 
     @property
     def overrides(self) -> tuple[Override, ...]:
@@ -207,6 +209,8 @@ class LiveService:
         self.hub.publish(
             OVERVIEW, sum(c.view.version for _, c in self._committed_rooms()), overview
         )
+        for listener in self.listeners:
+            listener(instant)
         return True
 
     def _committed_rooms(self) -> list[tuple[Room, Committed]]:
@@ -229,6 +233,16 @@ class LiveService:
         coming = tuple(replace(view, state=state, since=at, windows=()) for at, state in entries)
         html = self.renderer.display_timeline(coming)
         return Timeline(tuple(entries), coming, html, view.version)
+
+    def states(self, room_id: str) -> list[tuple[datetime | None, ScreenState]] | None:
+        """The room's state as last published (at None) and its states to come after it, each
+        from its instant; None if the room was never published."""
+        committed = self._rooms.get(room_id)
+        if committed is None:
+            return None
+        since = committed.view.since
+        coming = [e for e in committed.timeline.entries if since is None or e[0] > since]
+        return [(None, committed.view.state), *coming]
 
     def coming_states(self, room_id: str, instant: datetime) -> list[tuple[datetime, ScreenState]]:
         """The room's states from each coming change until the end of the session, as known

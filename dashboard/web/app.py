@@ -23,7 +23,8 @@ from starlette.routing import Route, WebSocketRoute
 from ..assets import Assets
 from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
-from ..live.desk import OverrideDesk, load_overrides
+from ..live.board import Board
+from ..live.desk import OverrideDesk, load_log
 from ..live.follow import Follower
 from ..live.hub import Hub
 from ..live.published import materialise, revision_texts
@@ -40,10 +41,12 @@ from ..site import Site, load_site, previous_slots, slot_snapshots, with_identit
 from ..store import AuditError, StorageError, Store
 from . import (
     api,
+    board,
     chair,
     console_screens,
     display,
     errors,
+    feeds,
     overrides_api,
     phone,
     revisions,
@@ -116,8 +119,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         store.save_slot_snapshots(slot_snapshots(site), clock.now())
     except StorageError as exc:  # serve all the same; /healthz reports the storage
         logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
-    overrides, last_seq = load_overrides(store)
+    overrides, last_seq = load_log(store)
     live = LiveService(site, clock, renderer, hub, overrides)
+    hall_board = Board(live, hub)  # published after every room's change
     scheduler = RoomScheduler(live)
     desk = OverrideDesk(live, scheduler, store)
     reloader = Reloader(settings, live, scheduler, store)
@@ -159,12 +163,16 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     routes = [
         # Public screens: delegates' phones and the room displays.
         Route("/", phone.overview, name="overview"),
+        # Before /rooms/{room}, which would take "cr4.ics" for a room id.
+        Route("/rooms/{room}.ics", feeds.room_ics, name="room_ics"),
         Route("/rooms/{room}", phone.room_page, name="room"),
         Route("/display/", display.display_list, name="displays"),
         Route("/display/{room}", display.display_page, name="display"),
         WebSocketRoute("/ws/overview", ws.overview_socket),
         WebSocketRoute("/ws/rooms/{room}", ws.room_socket),
         WebSocketRoute("/ws/display/{room}", ws.display_socket),
+        Route("/board", board.board_page, name="board"),
+        WebSocketRoute("/ws/board", ws.board_socket),
         # The chair's office and the secretariat.
         Route("/chair", chair.console, name="chair"),
         Route("/chair/login", chair.login_submit, methods=["POST"]),
@@ -191,6 +199,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/programme", api.programme),
         Route("/api/programme/reload", overrides_api.reload_programme, methods=["POST"]),
         Route("/api/time", api.server_time),
+        # Feeds for calendars and schedule apps (the overrides in force applied).
+        Route("/programme.ics", feeds.programme_ics),
+        Route("/schedule.xml", feeds.schedule_xml),
+        Route("/schedule.json", feeds.schedule_json),
         Route("/healthz", api.healthz),
         Route("/static/{name:path}", static.asset_file, name="static"),
     ]
@@ -213,10 +225,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.clock = clock
+    # The feeds' stamp of a meeting never changed: when this programme was loaded.
+    app.state.published = clock.now()
     app.state.renderer = renderer
     app.state.assets = assets
     app.state.hub = hub
     app.state.live = live
+    app.state.board = hall_board
     app.state.scheduler = scheduler
     app.state.store = store
     app.state.desk = desk

@@ -22,6 +22,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
 
+from ..live.board import BOARD, BOARD_ROOM
 from ..live.hub import Hub, Subscriber
 from ..live.screens import Screen, ScreenRegistry, screen_name
 from ..live.service import OVERVIEW, console_channel, display_channel, room_channel
@@ -201,6 +202,18 @@ async def display_socket(websocket: WebSocket) -> None:
         return
     if (room_id := await _known_room(websocket)) is None:
         return
+    await _serve_screen(websocket, room_id, display_channel(room_id))
+
+
+async def board_socket(websocket: WebSocket) -> None:
+    """A hall board: one channel for every board (each shows the rows its filter asks for), and
+    a named screen in the console's list, as the door displays are."""
+    if await refuse_unless_allowed(websocket):
+        await _serve_screen(websocket, BOARD_ROOM, BOARD)
+
+
+async def _serve_screen(websocket: WebSocket, room_id: str, channel: str) -> None:
+    """Serve a screen's channel, the screen listed (under ``room_id``) while connected."""
     screens: ScreenRegistry = websocket.app.state.screens
     address = websocket.client.host if websocket.client else "unknown"
     name = screen_name(websocket.query_params.get("screen"), address)
@@ -208,7 +221,7 @@ async def display_socket(websocket: WebSocket) -> None:
     screen = screens.connect(room_id, name, address, clock.now())
     code = None
     try:
-        code = await serve_channels(websocket, [display_channel(room_id)], screen=screen)
+        code = await serve_channels(websocket, [channel], screen=screen)
     finally:
         # 1000/1001 from the page: turned off (or reloading), not down.
         screens.disconnect(screen, clock.now(), code)
