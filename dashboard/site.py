@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from .domain.identity import carry_ids, from_snapshot, snapshot
 from .domain.loader import load_programme
 from .domain.programme import Programme, ProgrammeError, Slot
 from .domain.rooms import Room, parse_rooms
+from .logs import warn
 from .settings import Settings
 
 
@@ -31,7 +31,7 @@ def read_programme_file(path: Path, timezone: str | None) -> Programme:
         raise ProgrammeError(str(path), None, f"cannot read the file: {exc.strerror}") from None
     result = load_programme(data, str(path), timezone)
     for warning in result.warnings:
-        print(warning, file=sys.stderr)
+        warn(str(warning))
     return result.programme
 
 

@@ -30,6 +30,7 @@ from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
 from ..live.scheduler import RoomScheduler
 from ..live.screens import ScreenRegistry
 from ..live.service import LiveService
+from ..metrics import Metrics
 from ..resources import STATIC_DIR
 from ..settings import Settings, parse_networks
 from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
@@ -46,8 +47,11 @@ from . import (
     static,
     ws,
 )
+from . import metrics as metrics_view
 from .auth import LoginGate
+from .metrics import LiveCollector
 from .proxies import ForwardedMiddleware
+from .request_id import RequestIdMiddleware
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 
@@ -86,15 +90,21 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         )
         logging.getLogger("dashboard").critical("%s; refusing to serve", message)
         raise AuditError(message)
+    startup_storage_errors: list[str] = []
     # Meetings keep the ids they had when last published (a file revised while stopped).
     site = with_identities(site, previous_slots(store.slot_snapshots()))
     try:
         store.save_slot_snapshots(slot_snapshots(site), clock.now())
     except StorageError as exc:  # serve all the same; /healthz reports the storage
+        startup_storage_errors.append(exc.state)
         logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
     live = LiveService(site, clock, renderer, hub, load_overrides(store))
-    scheduler = RoomScheduler(live)
-    desk = OverrideDesk(live, scheduler, store)
+    metrics = Metrics()  # this app's own registry (several apps may share a process)
+    scheduler = RoomScheduler(live, metrics)
+    metrics.add_collector(LiveCollector(hub, scheduler))
+    for state in startup_storage_errors:
+        metrics.database_errors.labels(state).inc()
+    desk = OverrideDesk(live, scheduler, store, metrics)
     reloader = Reloader(settings, live, scheduler, store)
 
     @asynccontextmanager
@@ -152,11 +162,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/programme/reload", overrides_api.reload_programme, methods=["POST"]),
         Route("/api/time", api.server_time),
         Route("/healthz", api.healthz),
+        Route("/metrics", metrics_view.metrics),
         Route("/static/{name:path}", static.asset_file, name="static"),
     ]
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(RequestIdMiddleware),  # first: every line logged after has the id
             Middleware(SecurityHeadersMiddleware),
             # The peer's real address and scheme, from the configured proxies only.
             Middleware(ForwardedMiddleware, trusted=parse_networks(settings.trusted_proxies)),
@@ -181,6 +193,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.store = store
     app.state.desk = desk
     app.state.reloader = reloader
+    app.state.metrics = metrics
+    app.state.metrics_allow = parse_networks(settings.metrics_allow)
     # A display is known once heard from half a heartbeat period after connecting, at least.
     app.state.screens = ScreenRegistry(timedelta(seconds=settings.live.heartbeat / 2))
     app.state.screens.labels = store.screen_labels()  # given by staff, kept across restarts

@@ -108,6 +108,7 @@ async def storage_error(request: Request, exc: Exception) -> Response:
     acknowledged.  Logged once per request, without a traceback (the cause is the disk)."""
     assert isinstance(exc, StorageError)
     status = 507 if exc.state == "full" else 503
+    request.app.state.metrics.database_errors.labels(exc.state).inc()
     log.error("%s %s: %s", request.method, request.url.path, exc)
     message = STORAGE_MESSAGES.get(exc.state, STORAGE_MESSAGES["failing"])
     if _console_action(request):

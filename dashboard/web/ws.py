@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from prometheus_client import Counter
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
 
@@ -26,7 +27,7 @@ from ..live.hub import Hub, Subscriber
 from ..live.screens import Screen, ScreenRegistry, screen_name
 from ..live.service import OVERVIEW, console_channel, display_channel, room_channel
 from ..store import Session
-from .auth import session_actor, session_still_live
+from .auth import metrics_of, session_actor, session_still_live
 from .security import MAX_WS_MESSAGE, origin_allowed
 from .views import live
 
@@ -100,10 +101,11 @@ def message_budget(websocket: WebSocket) -> MessageBudget:
     return MessageBudget(max(MIN_RATE, 4 / heartbeat))
 
 
-async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
+async def _pump(websocket: WebSocket, subscriber: Subscriber, sent: Counter) -> None:
     """Send each frame the subscriber's mailbox gets (states and the hub's heartbeats)."""
     while (frame := await subscriber.next()) is not None:
         await websocket.send_text(frame.text)
+        sent.inc()
 
 
 async def _read(websocket: WebSocket, screen: Screen | None = None) -> int | None:
@@ -117,6 +119,7 @@ async def _read(websocket: WebSocket, screen: Screen | None = None) -> int | Non
             code = message.get("code")
             return code if isinstance(code, int) else None
         if not budget.take():
+            metrics_of(websocket).throttled.labels("websocket").inc()
             await websocket.close(code=CLOSE_POLICY, reason="too many messages")
             return None
         size = len(message.get("text") or "") + len(message.get("bytes") or b"")
@@ -146,12 +149,14 @@ def _report(exc: BaseException | None, channels: list[str]) -> None:
 
 
 async def serve_channels(
-    websocket: WebSocket, channels: list[str], screen: Screen | None = None
+    websocket: WebSocket, channels: list[str], kind: str, screen: Screen | None = None
 ) -> int | None:
     """Accept and send every new frame of ``channels`` until either side goes.  The Origin
     must have been checked (``refuse_unless_allowed``).  The close code the client sent, if it
-    closed the socket (None: lost without one, or closed by the server)."""
+    closed the socket (None: lost without one, or closed by the server).  ``kind``: display,
+    phone or console, as /metrics counts the frames sent."""
     await websocket.accept()
+    sent = metrics_of(websocket).frames_sent.labels(kind)
     hub: Hub = live(websocket).hub
     subscribers = [hub.subscribe(channel) for channel in channels]
 
@@ -163,12 +168,12 @@ async def serve_channels(
     # Fewer tasks per connection: thousands of screens stay connected all day.
     reader = asyncio.create_task(_read(websocket, screen))
     tasks: list[asyncio.Task[Any]] = [reader]
-    tasks += [asyncio.create_task(_pump(websocket, s)) for s in subscribers[1:]]
+    tasks += [asyncio.create_task(_pump(websocket, s, sent)) for s in subscribers[1:]]
     for task in tasks:
         task.add_done_callback(end)
     failure: BaseException | None = None
     try:
-        await _pump(websocket, subscribers[0])
+        await _pump(websocket, subscribers[0], sent)
     except Exception as exc:
         failure = exc
     finally:
@@ -205,10 +210,12 @@ async def display_socket(websocket: WebSocket) -> None:
     address = websocket.client.host if websocket.client else "unknown"
     name = screen_name(websocket.query_params.get("screen"), address)
     clock = live(websocket).clock
+    if screens.find(room_id, name) is not None:  # connected before under this name
+        metrics_of(websocket).reconnects.labels(room_id).inc()
     screen = screens.connect(room_id, name, address, clock.now())
     code = None
     try:
-        code = await serve_channels(websocket, [display_channel(room_id)], screen=screen)
+        code = await serve_channels(websocket, [display_channel(room_id)], "display", screen=screen)
     finally:
         # 1000/1001 from the page: turned off (or reloading), not down.
         screens.disconnect(screen, clock.now(), code)
@@ -216,12 +223,12 @@ async def display_socket(websocket: WebSocket) -> None:
 
 async def room_socket(websocket: WebSocket) -> None:
     if await refuse_unless_allowed(websocket) and (room_id := await _known_room(websocket)):
-        await serve_channels(websocket, [room_channel(room_id)])
+        await serve_channels(websocket, [room_channel(room_id)], "phone")
 
 
 async def overview_socket(websocket: WebSocket) -> None:
     if await refuse_unless_allowed(websocket):
-        await serve_channels(websocket, [OVERVIEW])
+        await serve_channels(websocket, [OVERVIEW], "phone")
 
 
 async def chair_socket(websocket: WebSocket) -> None:
@@ -240,7 +247,7 @@ async def chair_socket(websocket: WebSocket) -> None:
     watch = asyncio.create_task(_close_when_ended(websocket, actor.session))
     try:
         with registry.holding(actor.session.id_hash, websocket):
-            await serve_channels(websocket, channels)
+            await serve_channels(websocket, channels, "console")
     finally:
         watch.cancel()
         with contextlib.suppress(BaseException):
