@@ -231,7 +231,7 @@ def query(name: str, required: bool = False, schema: Schema = STRING) -> Schema:
     return {"name": name, "in": "query", "required": required, "schema": schema}
 
 
-BEARER = [{"bearer": []}, {"session": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
 
 def document() -> dict[str, Any]:
