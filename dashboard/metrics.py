@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 # publishes within milliseconds; a stalled loop or a suspended machine shows up in the tail.
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 # Override latency: a commit (fsync) plus a re-render of the rooms it touches.
+KINDS = ("display", "phone", "console")  # the kinds of WebSocket client
 OVERRIDE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -68,6 +69,18 @@ class Metrics:
             buckets=OVERRIDE_BUCKETS,
             registry=r,
         )
+
+        # Series present from the start (at 0), so that a rate or an alert has them at once.
+        for kind in KINDS:
+            self.frames_sent.labels(kind)
+        for reason in ("login", "hashing", "websocket"):
+            self.throttled.labels(reason)
+
+    def add_rooms(self, rooms: list[str]) -> None:
+        """The per-room series of these rooms, present at 0 from the start."""
+        for room in rooms:
+            self.reconnects.labels(room)
+            self.boundary_lag.labels(room)
 
     def add_collector(self, collector: Collector) -> None:
         self.registry.register(collector)

@@ -103,6 +103,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     metrics = Metrics()  # this app's own registry (several apps may share a process)
     scheduler = RoomScheduler(live, metrics)
     metrics.add_collector(LiveCollector(hub, scheduler))
+    metrics.add_rooms([r.id for r in site.rooms])
     for state in startup_storage_errors:
         metrics.database_errors.labels(state).inc()
     desk = OverrideDesk(live, scheduler, store, metrics)

@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from ..live.hub import Hub
 from ..live.scheduler import RoomScheduler
+from ..metrics import KINDS
 from ..settings import Network
 from .auth import client_address, metrics_of, token_actor
 
@@ -53,7 +54,9 @@ class LiveCollector(Collector):
             "Open WebSocket subscriptions, by room and kind (a console counts once per room)",
             labels=["room", "kind"],
         )
-        counts: dict[tuple[str, str], int] = {}
+        rooms = [r.id for r in self.scheduler.service.site.rooms]
+        counts = {(room, kind): 0 for room in rooms for kind in KINDS}
+        counts["*", "phone"] = 0
         for channel, count in self.hub.counts().items():
             key = channel_audience(channel)
             counts[key] = counts.get(key, 0) + count
@@ -65,7 +68,7 @@ class LiveCollector(Collector):
             "Frames replaced before they were sent (latest wins: the client was slow)",
             labels=["kind"],
         )
-        by_kind: dict[str, int] = {"display": 0, "phone": 0, "console": 0}
+        by_kind = dict.fromkeys(KINDS, 0)
         for channel, count in self.hub.dropped.items():
             kind = channel_audience(channel)[1]
             by_kind[kind] = by_kind.get(kind, 0) + count
