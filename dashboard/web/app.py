@@ -22,16 +22,17 @@ from starlette.routing import Route, WebSocketRoute
 from ..assets import Assets
 from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
+from ..i18n import page_languages
 from ..live.desk import OverrideDesk, load_overrides
 from ..live.hub import Hub
 from ..live.reload import WATCH_SECONDS, Reloader
-from ..live.render import Renderer
+from ..live.render import Renderer, build_id
 from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
 from ..live.scheduler import RoomScheduler
 from ..live.screens import ScreenRegistry
 from ..live.service import LiveService
 from ..metrics import Metrics
-from ..resources import STATIC_DIR
+from ..resources import STATIC_DIR, TEMPLATES_DIR
 from ..settings import Settings, parse_networks
 from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
 from ..store import AuditError, StorageError, Store
@@ -72,12 +73,23 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     site = load_site(settings)  # a bad programme stops the start here, with its line named
     clock = clock or make_clock(settings, site)
     assets = Assets.load(STATIC_DIR)  # read and compressed once; served from memory
-    renderer = Renderer(
-        settings.language,
-        room_names={r.id: r.name for r in site.rooms},
-        assets=assets,
-        timings=settings.live,
-    )
+    # One build over every language, so the one heartbeat serves pages in any of them.
+    build = build_id(assets, TEMPLATES_DIR, *page_languages())
+
+    def make_renderer(language: str) -> Renderer:
+        """A language's renderer (the default one now, others when first asked for: the
+        rooms then are those of the programmes running)."""
+        rooms = live.site.rooms if language != settings.language else site.rooms
+        return Renderer(
+            language,
+            room_names={r.id: r.name for r in rooms},
+            assets=assets,
+            timings=settings.live,
+            build=build,
+            default_language=settings.language,
+        )
+
+    renderer = make_renderer(settings.language)
     hub = Hub()
     store = Store(settings.database)
     # A log that does not verify is refused loudly: serving it would show forged overrides.
@@ -99,7 +111,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     except StorageError as exc:  # serve all the same; /healthz reports the storage
         startup_storage_errors.append(exc.state)
         logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
-    live = LiveService(site, clock, renderer, hub, load_overrides(store))
+    live = LiveService(site, clock, renderer, hub, load_overrides(store), make_renderer)
     metrics = Metrics()  # this app's own registry (several apps may share a process)
     scheduler = RoomScheduler(live, metrics)
     metrics.add_collector(LiveCollector(hub, scheduler))

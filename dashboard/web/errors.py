@@ -22,6 +22,13 @@ class RoomNotFound(HTTPException):
         self.room = room
 
 
+class BadLanguage(HTTPException):
+    """A ``?lang=`` (or ``?every=``) that cannot be served: 400, with the languages offered."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -82,6 +89,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
         room=room,
         rooms=_rooms(request),
         displays=displays,
+        bad_language=isinstance(exc, BadLanguage),
+        detail=exc.detail if isinstance(exc, BadLanguage) else "",
     )
     return HTMLResponse(html, status_code=exc.status_code)
 

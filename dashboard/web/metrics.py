@@ -29,8 +29,9 @@ from .auth import client_address, metrics_of, token_actor
 
 
 def channel_audience(channel: str) -> tuple[str, str]:
-    """(room, kind) of a hub channel: kind is display, phone or console; the phones' overview
-    of every room is room "*"."""
+    """(room, kind) of a hub channel, in any language: kind is display, phone or console; the
+    phones' overview of every room is room "*"."""
+    channel = channel.split("@")[0]  # in any language
     kind, _, rest = channel.partition(":")
     if channel == "overview":
         return "*", "phone"

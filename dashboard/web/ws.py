@@ -25,9 +25,11 @@ from websockets.exceptions import ConnectionClosed
 
 from ..live.hub import Hub, Subscriber
 from ..live.screens import Screen, ScreenRegistry, screen_name
-from ..live.service import OVERVIEW, console_channel, display_channel, room_channel
+from ..live.service import console_channel, display_channel, overview_channel, room_channel
 from ..store import Session
 from .auth import metrics_of, session_actor, session_still_live
+from .errors import BadLanguage
+from .language import socket_language
 from .security import MAX_WS_MESSAGE, origin_allowed
 from .views import live
 
@@ -201,10 +203,23 @@ async def _known_room(websocket: WebSocket) -> str | None:
     return room_id
 
 
+async def _language(websocket: WebSocket) -> tuple[bool, str | None]:
+    """(False, None) after refusing the handshake (403) for a ``?lang=`` not offered; else
+    (True, the channel key of the socket's language: None for the default)."""
+    try:
+        return True, socket_language(websocket)
+    except BadLanguage:
+        await websocket.close(code=CLOSE_POLICY)
+        return False, None
+
+
 async def display_socket(websocket: WebSocket) -> None:
     if not await refuse_unless_allowed(websocket):
         return
     if (room_id := await _known_room(websocket)) is None:
+        return
+    ok, lang = await _language(websocket)
+    if not ok:
         return
     screens: ScreenRegistry = websocket.app.state.screens
     address = websocket.client.host if websocket.client else "unknown"
@@ -215,7 +230,9 @@ async def display_socket(websocket: WebSocket) -> None:
     screen = screens.connect(room_id, name, address, clock.now())
     code = None
     try:
-        code = await serve_channels(websocket, [display_channel(room_id)], "display", screen=screen)
+        code = await serve_channels(
+            websocket, [display_channel(room_id, lang)], "display", screen=screen
+        )
     finally:
         # 1000/1001 from the page: turned off (or reloading), not down.
         screens.disconnect(screen, clock.now(), code)
@@ -223,12 +240,16 @@ async def display_socket(websocket: WebSocket) -> None:
 
 async def room_socket(websocket: WebSocket) -> None:
     if await refuse_unless_allowed(websocket) and (room_id := await _known_room(websocket)):
-        await serve_channels(websocket, [room_channel(room_id)], "phone")
+        ok, lang = await _language(websocket)
+        if ok:
+            await serve_channels(websocket, [room_channel(room_id, lang)], "phone")
 
 
 async def overview_socket(websocket: WebSocket) -> None:
     if await refuse_unless_allowed(websocket):
-        await serve_channels(websocket, [OVERVIEW], "phone")
+        ok, lang = await _language(websocket)
+        if ok:
+            await serve_channels(websocket, [overview_channel(lang)], "phone")
 
 
 async def chair_socket(websocket: WebSocket) -> None:
