@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..domain.rooms import Room
+from ..i18n import negotiate, page_languages
+from ..live.render import Renderer
 from ..live.service import LiveService
 from ..store import StorageError
 from .auth import session_actor
@@ -20,6 +22,32 @@ class RoomNotFound(HTTPException):
     def __init__(self, room: str) -> None:
         super().__init__(404, f"no room {room!r}")
         self.room = room
+
+
+# The cookie that keeps a reader's choice of language (web/language.py sets it).
+LANGUAGE_COOKIE = "lang"
+
+
+def page_renderer(request: Request) -> Renderer:
+    """An error page in the reader's language, chosen as the phone pages choose theirs
+    (web/language.py), except that a ``?lang=`` not offered is passed over (the page says
+    so); the console's pages stay in the server's language."""
+    service: LiveService = request.app.state.live
+    if request.url.path.startswith("/chair"):
+        return service.renderer
+    offered = page_languages()
+    asked = request.query_params.get("lang", "").split(",")[0].strip().lower()
+    kept = request.cookies.get(LANGUAGE_COOKIE, "")
+    if asked in offered:
+        language: str | None = asked
+    elif kept in offered:
+        language = kept
+    else:
+        language = negotiate(request.headers.get("accept-language", ""), offered)
+    try:
+        return service.use_language(language) if language else service.renderer
+    except KeyError:
+        return service.renderer
 
 
 class BadLanguage(HTTPException):
@@ -83,7 +111,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     room = exc.room if isinstance(exc, RoomNotFound) else None
     # A display's address that names no room: the list of displays, not the phone pages.
     displays = request.url.path.startswith("/display/")
-    html = request.app.state.renderer.render(
+    html = page_renderer(request).render(
         "error.html",
         status=exc.status_code,
         room=room,
@@ -101,7 +129,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return await console_error(request, 500, "server")
     if _wants_json(request):
         return JSONResponse({"error": "internal error"}, status_code=500)
-    html = request.app.state.renderer.render("error.html", status=500, room=None, rooms=())
+    html = page_renderer(request).render("error.html", status=500, room=None, rooms=())
     return HTMLResponse(html, status_code=500)
 
 
@@ -124,7 +152,7 @@ async def storage_error(request: Request, exc: Exception) -> Response:
         return await console_error(request, status, f"storage-{exc.state}")
     if _wants_json(request):
         return JSONResponse({"error": message, "storage": exc.state}, status_code=status)
-    html = request.app.state.renderer.render("error.html", status=status, room=None, rooms=())
+    html = page_renderer(request).render("error.html", status=status, room=None, rooms=())
     return HTMLResponse(html, status_code=status)
 
 

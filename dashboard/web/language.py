@@ -18,10 +18,10 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from ..i18n import negotiate, page_languages
-from .errors import BadLanguage
+from .errors import LANGUAGE_COOKIE, BadLanguage
 from .views import live
 
-COOKIE = "lang"
+COOKIE = LANGUAGE_COOKIE
 COOKIE_AGE = 365 * 24 * 3600
 VARY = "Accept-Encoding, Accept-Language, Cookie"
 # Alternating displays: each language shown this long (seconds), within these bounds.

@@ -137,3 +137,14 @@ async def test_sockets_carry_their_language(server: Server) -> None:
         async with connect(f"{server.ws_url}/ws/rooms/cr4?lang=tlh"):
             pass
     assert refused.value.response.status_code == 403
+
+
+def test_error_pages_are_in_the_readers_language(server: Server) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        missing = client.get("/rooms/nowhere", headers={"accept-language": "ar"})
+        assert missing.status_code == 404
+        assert page_language(missing) == ("ar", "rtl")
+        refused = client.get("/rooms/cr4?lang=de", headers={"accept-language": "es"})
+        assert refused.status_code == 400
+        assert page_language(refused)[0] == "es"
+        assert "Esta página se muestra en estos idiomas:" in refused.text
