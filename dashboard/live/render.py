@@ -1,13 +1,14 @@
 """Rendering: one Jinja2 environment per language (a ``Renderer``; live/languages.py keeps one per
 language in use) for pages and for the live partials pushed to screens.
 
-Partials are rendered once per state change and language, never per client, and without a request: they use
-``asset()`` and plain paths, never ``url_for``.  Autoescaping is on for every template, whatever
-its name, since programme and override texts come from outside.
+Partials are rendered once per state change and language, never per client, and without a
+request: they use ``asset()`` and plain paths, never ``url_for``.  Autoescaping is on for every
+template, whatever its name, since programme and override texts come from outside.
 
 Every page carries the server's *build* (``data-build`` on ``<body>``): a hash over the static
-files, the templates and the catalogues of the languages served, computed at start-up.  The heartbeat frame
-carries it too, so an open display notices a deploy and reloads itself (static/js/display.js).
+files, the templates and the catalogues of the languages served, computed at start-up.  The
+heartbeat frame carries it too, so an open display notices a deploy and reloads itself
+(static/js/display.js).
 """
 
 from __future__ import annotations

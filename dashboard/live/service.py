@@ -147,7 +147,10 @@ class LiveService:
         language's, made when a reader first asks for it."""
         self.site = site
         self.clock = clock
-        self.renderers = Renderers(renderer, make_renderer or (lambda lang: renderer))
+        # Without a factory (tests), another language's renderer shares the default's build.
+        self.renderers = Renderers(
+            renderer, make_renderer or (lambda lang: Renderer(lang, build=renderer.build))
+        )
         self.hub = hub
         self.memory = OverrideMemory(overrides, site.programmes, clock.now())
         self.boot = format(int(clock.now().timestamp() * 1000), "x")
