@@ -203,3 +203,41 @@ def test_a_bad_metrics_allow_is_refused_at_start(tmp_path: Path) -> None:
     config = make_config(tmp_path, files={"settings.toml": 'metrics_allow = ["10.0.0.300"]\n'})
     with pytest.raises(ProgrammeError, match="metrics_allow"):
         Settings.load(config)
+
+
+def test_each_app_has_its_own_registry(tmp_path: Path) -> None:
+    """Two apps in one process (as in the tests) count apart, and both can be scraped."""
+    from prometheus_client import generate_latest
+
+    from dashboard.settings import Settings
+    from dashboard.web.app import create_app
+
+    config = make_config(tmp_path / "config")
+    apps = [create_app(Settings.load(config, data_dir=tmp_path / f"data{i}")) for i in (1, 2)]
+    try:
+        apps[0].state.metrics.login_failures.inc(3)
+        texts = [generate_latest(app.state.metrics.registry).decode() for app in apps]
+        assert "dashboard_login_failures_total 3.0" in texts[0]
+        assert "dashboard_login_failures_total 0.0" in texts[1]
+    finally:
+        for app in apps:
+            app.state.store.close()
+
+
+def test_frames_replaced_unsent_are_counted_as_dropped_by_kind() -> None:
+    """Latest wins: a frame replaced before a slow client took it is a drop, of its kind."""
+    from dashboard.live.hub import Hub
+    from dashboard.web.metrics import channel_audience
+
+    hub = Hub()
+    slow = hub.subscribe("display:cr4@fr")
+    hub.subscribe("room:cr4")
+    for version in (1, 2, 3):  # nobody reads: two replaced on each channel
+        hub.publish("display:cr4@fr", version, f"v{version}")
+        hub.publish("room:cr4", version, f"v{version}")
+    assert hub.dropped == {"display:cr4@fr": 2, "room:cr4": 2}
+    assert slow.dropped == 2
+    assert channel_audience("display:cr4@fr") == ("cr4", "display")
+    assert channel_audience("room:cr4") == ("cr4", "phone")
+    assert channel_audience("overview@ar") == ("*", "phone")
+    assert channel_audience("console:cr4:bound") == ("cr4", "console")
