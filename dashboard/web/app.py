@@ -73,8 +73,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     site = load_site(settings)  # a bad programme stops the start here, with its line named
     clock = clock or make_clock(settings, site)
     assets = Assets.load(STATIC_DIR)  # read and compressed once; served from memory
-    # One build over every language, so the one heartbeat serves pages in any of them.
-    build = build_id(assets, TEMPLATES_DIR, *page_languages())
+    # One build over every language, so the one heartbeat serves pages in any of them; the
+    # default language first: displays without ?lang= reload into a new default.
+    build = build_id(assets, TEMPLATES_DIR, settings.language, *page_languages())
 
     def make_renderer(language: str) -> Renderer:
         """A language's renderer (the default one now, others when first asked for: the
