@@ -1,5 +1,5 @@
 """The ``dashboard`` command line: the programme commands, ``serve`` and ``reload`` here;
-accounts in cli_accounts.py, the override log in cli_log.py.
+``check`` in cli_check.py, accounts in cli_accounts.py, the override log in cli_log.py.
 
 Every command exits 0 on success; on bad input it prints one line to stderr (file, line,
 problem; or the account's name and what is wrong with it) and exits 1; on bad usage, 2; the
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from . import cli_accounts, cli_log
+from . import cli_accounts, cli_check, cli_log
 from .cli_common import (
     DATA_HELP,
     AuditFailed,
@@ -178,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return sub
 
+    cli_check.register(commands)
     programme_command("export", "Print the programme as JSON.").set_defaults(func=cmd_export)
     programme_command("import", "Print a note as the hand-correctable TOML format.").set_defaults(
         func=cmd_import

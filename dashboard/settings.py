@@ -10,11 +10,12 @@ import ipaddress
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .domain.note_lines import HalfDays
 from .domain.programme import ProgrammeError
 from .i18n import MissingCatalogue, check_language
 from .resources import CONFIG_DIR, default_data_dir
@@ -81,6 +82,8 @@ class Settings:
     # Addresses or networks that may read /metrics without a token (default: none).
     metrics_allow: tuple[str, ...] = ()
     timezone: str | None = None
+    # Where a meeting a note prints with its start alone ends (docs/programme-format.md).
+    half_days: HalfDays = field(default_factory=HalfDays)
     # The demo clock: start at this instant (None: real time), run `speed` times faster.
     start_at: datetime | None = None
     speed: float = 1.0
@@ -115,6 +118,7 @@ class Settings:
             "language": str,
             "public_url": str,
             "timezone": str,
+            "note_default_ends": list,
             "allowed_origins": list,
             "trusted_proxies": list,
             "allowed_hosts": list,
@@ -145,9 +149,14 @@ class Settings:
             hosts = check_host_patterns(values.get("allowed_hosts", []))
         except ValueError as exc:
             raise ProgrammeError(str(path), None, f"allowed_hosts: {exc}") from None
+        try:
+            half_days = _half_days(values.get("note_default_ends"))
+        except ValueError as exc:
+            raise ProgrammeError(str(path), None, f"note_default_ends: {exc}") from None
         settings = replace(
             settings,
             live=live,
+            half_days=half_days,
             language=values.get("language", settings.language) or "en",
             public_url=values.get("public_url", "").rstrip("/"),
             timezone=values.get("timezone") or None,
@@ -166,3 +175,18 @@ class Settings:
                 str(path), None, f'language = "{settings.language}": {exc}'
             ) from None
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _half_days(value: list[Any] | None) -> HalfDays:
+    """``note_default_ends = ["13:00", "18:00", "21:00"]``: the ends of the half-days."""
+    if value is None:
+        return HalfDays()
+    ends: list[time] = []
+    for item in value:
+        try:
+            ends.append(time.fromisoformat(str(item)))
+        except ValueError:
+            raise ValueError(f"{item!r} is not a time of day (13:00)") from None
+    if not ends:
+        raise ValueError("give at least one time (13:00)")
+    return HalfDays(tuple(sorted(set(ends))))

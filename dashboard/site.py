@@ -9,8 +9,9 @@ from typing import Any
 
 from .domain.identity import carry_ids, from_snapshot, snapshot
 from .domain.loader import load_programme
+from .domain.note_lines import HalfDays
 from .domain.programme import Programme, ProgrammeError, Slot
-from .domain.rooms import Room, parse_rooms
+from .domain.rooms import Room, parse_rooms, programme_for
 from .logs import warn
 from .settings import Settings
 
@@ -24,12 +25,14 @@ class Site:
         return next((r for r in self.rooms if r.id == room_id), None)
 
 
-def read_programme_file(path: Path, timezone: str | None) -> Programme:
+def read_programme_file(
+    path: Path, timezone: str | None, half_days: HalfDays | None = None
+) -> Programme:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ProgrammeError(str(path), None, f"cannot read the file: {exc.strerror}") from None
-    result = load_programme(data, str(path), timezone)
+    result = load_programme(data, str(path), timezone, half_days)
     for warning in result.warnings:
         warn(str(warning))
     return result.programme
@@ -47,25 +50,30 @@ def load_site(settings: Settings) -> Site:
     for room in rooms:
         if room.programme not in by_file:
             path = settings.config_dir / room.programme
-            by_file[room.programme] = read_programme_file(path, settings.timezone)
-        programmes[room.id] = by_file[room.programme]
+            by_file[room.programme] = read_programme_file(
+                path, settings.timezone, settings.half_days
+            )
+        programmes[room.id] = programme_for(
+            room, by_file[room.programme], str(settings.config_dir / room.programme)
+        )
     return Site(rooms, programmes)
 
 
 def with_identities(site: Site, previous: Mapping[str, Sequence[Slot]]) -> Site:
     """``site`` with each programme's meetings under the ids they had in ``previous`` (each
     room's slots as last published), wherever they match (domain/identity.py).  Rooms reading
-    one file keep sharing one programme: it is matched against the first of them that had
-    slots before."""
+    one file (and the same rooms of it, ``note_rooms``) keep sharing one programme: it is
+    matched against the first of them that had slots before."""
     programmes: dict[str, Programme] = {}
-    by_file: dict[str, Programme] = {}
+    by_file: dict[tuple[str, tuple[str, ...]], Programme] = {}
     for room in site.rooms:
-        if room.programme not in by_file:
-            readers = [r.id for r in site.rooms if r.programme == room.programme]
+        key = (room.programme, room.note_rooms)
+        if key not in by_file:
+            readers = [r.id for r in site.rooms if (r.programme, r.note_rooms) == key]
             before = next((previous[r] for r in readers if previous.get(r)), None)
             fresh = site.programmes[room.id]
-            by_file[room.programme] = carry_ids(before, fresh) if before else fresh
-        programmes[room.id] = by_file[room.programme]
+            by_file[key] = carry_ids(before, fresh) if before else fresh
+        programmes[room.id] = by_file[key]
     return Site(site.rooms, programmes)
 
 

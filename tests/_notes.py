@@ -95,3 +95,57 @@ def generated_note(slots: int) -> str:
                 f"{n + 2}/{len(days) + 1}",
             ]
     return "\n".join(lines) + "\n"
+
+
+# The same day in PDF text (issue 13): no tabs, 24-hour and start-only times, unindented and
+# wrapped details, a period label before the afternoon, job numbers and running heads.
+PDF_DAY_PATTERN = (
+    ("8.00 – 9.00", "Informal consultations on the draft report"),
+    ("9h00–10h00", "Item {item}: general exchange of views"),
+    ("10 a.m.", "Items {item} and {next}: discussions on substantive issues"),
+    ("11 a.m.–12 noon", "(item {item}) discussions (continued)"),
+    ("noon", "Side event on capacity-building"),
+    ("13.15 – 14.30 hrs", "Closed meeting of the Bureau"),
+    ("3-4 p.m.", "Dedicated stakeholder session"),
+    ("4 p.m.", "ITEM {item} - other matters"),
+    ("5-5:45 p.m.", "Item {item}: adoption of the report"),
+    ("18h00", "Informal meeting of the Friends of the Chair"),
+)
+
+
+def generated_pdf_note(slots: int) -> str:
+    """A note of ``slots`` slots as text copied out of a PDF; the same days as
+    ``generated_note``."""
+    days = session_days(max(slots, 1))
+    first, last = days[0], days[-1]
+    head = "A/AC.999/2024/L.1"
+    lines = [
+        f"United Nations {head}",
+        "General Assembly Distr.: Limited",
+        "2 January 2024",
+        "Original: English",
+        "",
+        "Invented working group on examples",
+        "",
+        "Second substantive session",
+        "",
+        f"New York, {first.day} {first:%B}{year_of(first, last)}–{last.day} {last:%B %Y}",
+        "",
+    ]
+    left = slots
+    for n, day in enumerate(days):
+        year = f" {day.year}" if (last - first).days >= 365 else ""
+        lines.append(f"{day:%A}, {day.day} {day:%B}{year}".upper())
+        lines.append("MORNING")
+        for k, (times, title) in enumerate(PDF_DAY_PATTERN[: min(left, SLOTS_PER_DAY)]):
+            if k == 5:
+                lines.append("AFTERNOON")
+            item = 3 + (n + k) % 5
+            lines.append(f"{times} " + title.format(item=item, next=item + 1))
+            lines.append(f"Discussion point {k + 1} of day {n + 1}, which wraps")
+            if k % 3 == 0:
+                lines += ["", "onto a second line of the cell"]
+        left -= min(left, SLOTS_PER_DAY)
+        if n % 2 == 1:  # a page break
+            lines += ["", f"24-0{n % 10}123 (E) 020124", f"*24{n % 10:01d}0123*", "", head, ""]
+    return "\n".join(lines) + "\n"

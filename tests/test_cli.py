@@ -16,7 +16,10 @@ from tests.conftest import CONFIG, ROOT, SHIPPED_NOTE
 
 SHIPPED_TOML = CONFIG / "oewg-ict-sixth-session-2023.toml"
 PROGRAMME_KEYS = ["title", "session", "venue", "timezone", "start_date", "end_date", "slots"]
-SLOT_KEYS = ["id", "start", "end", "agenda_items", "title", "details", "footnotes", "kind"]
+SLOT_KEYS = [
+    *("id", "start", "end", "end_estimated", "room", "agenda_items", "title", "details"),
+    *("footnotes", "kind"),
+]
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -69,6 +72,8 @@ def test_export_shape(exported: dict[str, Any]) -> None:
         "id": "2023-12-11-1000",
         "start": "2023-12-11T10:00:00-05:00",
         "end": "2023-12-11T13:00:00-05:00",
+        "end_estimated": False,
+        "room": "",
         "agenda_items": ["3"],
         "title": "Opening of the session",
         "details": slots[0]["details"],

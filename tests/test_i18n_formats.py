@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 from markupsafe import Markup
 
 from dashboard.domain.loader import load_programme
-from dashboard.domain.timeline import screen_state
+from dashboard.domain.timeline import Say, screen_state
 from dashboard.i18n import UN_LANGUAGES, Formatter
 from dashboard.live.render import Renderer
 from tests.conftest import SHIPPED_NOTE
@@ -124,3 +125,50 @@ def test_a_meeting_on_another_day_reads_in_the_locale_s_order() -> None:
     assert written["en"] == "Thursday 14 December, 10 a.m.–1 p.m."
     assert written["zh"] == "2023年12月14日星期四 10:00–13:00"
     assert written["ar"] == "الخميس، 14 ديسمبر 2023، 10:00 ص–1:00 م"
+
+
+def test_an_end_the_note_did_not_print_is_said_to_be_about() -> None:
+    """ "10 a.m. Opening": the note printed the start alone; the end is the parser's default."""
+    note = (
+        "Committee X First session New York, 11–15 December 2023\n\nWednesday, 13 December\n"
+        "10 a.m.\tOpening of the session\n3–6 p.m.\tAgenda item 5\n"
+    )
+    programme = load_programme(note.encode(), "x.txt").programme
+    state = screen_state(programme, datetime(2023, 12, 13, 9, tzinfo=NY))
+    assert state.next is not None and state.next.end_estimated
+    template = (
+        '{% import "macros.html" as m %}{{ m.when(s.next, s) }}|{{ m.time_range(s.today[1]) }}'
+    )
+    written = {
+        language: re.sub(
+            r"<[^>]+>", "", Renderer(language).env.from_string(template).render(s=state)
+        )
+        for language in UN_LANGUAGES
+    }
+    assert written["en"] == "10\u00a0a.m., until about 1\u00a0p.m.|3–6 p.m."
+    assert written["fr"] == "10:00, jusqu’à 13:00 environ|15:00–18:00"
+    assert written["ar"].startswith("10:00\u00a0ص، حتى 1:00\u00a0م تقريبًا")
+    assert all("until about" not in w for lang, w in written.items() if lang != "en")
+
+
+def test_a_day_without_meetings_says_so_all_day() -> None:
+    """ "Wednesday, 13 December   Official United Nations holiday": no "In session" that day."""
+    note = (
+        "Committee X First session New York, 11–15 December 2023\n\n"
+        "Wednesday, 13 December   Official United Nations holiday\n"
+        "Thursday, 14 December\n10 a.m.–1 p.m.\tOpening of the session\n"
+    )
+    programme = load_programme(note.encode(), "x.txt").programme
+    state = screen_state(programme, datetime(2023, 12, 13, 11, tzinfo=NY))
+    assert state.current is not None and state.current.kind == "holiday"
+    assert state.headline.say == Say.DAY_OFF
+    template = '{% import "macros.html" as m %}{{ m.band(v) }}|{{ m.time_range(v.state.current) }}'
+    view = SimpleNamespace(state=state, since=datetime(2023, 12, 13, 11, tzinfo=NY))
+    rendered = {
+        language: Renderer(language).env.from_string(template).render(v=view)
+        for language in UN_LANGUAGES
+    }
+    written = {k: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", w)) for k, w in rendered.items()}
+    assert written["en"].strip() == "No meeting today |All day"
+    assert written["fr"].strip().endswith("|Toute la journée")
+    assert all("In session" not in w for w in written.values())

@@ -23,6 +23,8 @@ def slot_json(slot: Slot, programme: Programme) -> dict[str, Any]:
         "id": slot.id,
         "start": slot.start.astimezone(programme.tz).isoformat(),
         "end": slot.end.astimezone(programme.tz).isoformat(),
+        "end_estimated": slot.end_estimated,
+        "room": slot.room,
         "agenda_items": list(slot.agenda_items),
         "title": slot.title,
         "details": list(slot.details),

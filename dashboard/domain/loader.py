@@ -5,6 +5,7 @@ Pure: the caller reads the file, so that tests and the fuzzer can hand in any by
 
 from __future__ import annotations
 
+from .note_lines import HalfDays
 from .note_parser import ParseResult, parse_note
 from .programme import ProgrammeError
 from .toml_format import from_toml
@@ -25,11 +26,14 @@ def is_toml(source: str) -> bool:
     return source.lower().endswith(".toml")
 
 
-def load_programme(data: bytes, source: str, timezone: str | None = None) -> ParseResult:
-    """Read a programme; ``timezone`` overrides the one a note's venue implies."""
+def load_programme(
+    data: bytes, source: str, timezone: str | None = None, half_days: HalfDays | None = None
+) -> ParseResult:
+    """Read a programme; ``timezone`` overrides the one a note's venue implies, ``half_days``
+    gives the ends of meetings a note prints with their start alone."""
     text = decode_text(data, source)
     if "\x00" in text:
         raise ProgrammeError(source, text[: text.index("\x00")].count("\n") + 1, "not a text file")
     if is_toml(source):
         return ParseResult(from_toml(text, source))
-    return parse_note(text, source, timezone)
+    return parse_note(text, source, timezone, half_days)

@@ -5,12 +5,17 @@ The shipped note prints it on one line::
     Open-ended working group ... 2021–2025 Sixth substantive session New York, 11–15 December 2023
 
 others spread it over three (title, session, "Geneva, 29 July–9 August 2024").  The dates line is
-the anchor: the block of text that ends with it holds the title, the session and the venue.
+the anchor: the block of text that ends with it holds the title, the session and the venue.  When
+that block lacks the title or the session, the paragraphs above it (blank lines between) are taken
+too: "Title" / "" / "Third session" / "" / "New York, 27 March–7 April 2017".  Page furniture
+(the symbol block, "Distr.: Limited", "Original: English") is passed over; other lines above the
+title are strays (a web page's leftovers), reported by the caller as ignored.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -62,7 +67,8 @@ _ORDINALS = (
 )
 # The title is greedy so that the session is the last "<ordinal> ... session" in the text.
 _SESSION_RE = re.compile(
-    rf"^(?P<title>.*\s|)(?P<session>(?:{_ORDINALS})(?:\s+[\w-]+){{0,2}}?\s+session)\b(?P<venue>.*)$"
+    rf"^(?P<title>.*\s|)(?P<session>(?:{_ORDINALS})(?:\s+[\w-]+){{0,2}}?\s+[Ss]ession"
+    r"(?:\s+of\s+\d{4})?)\b(?P<venue>.*)$"  # "Substantive session of 1997"
 )
 _CAPITALISED_TAIL_RE = re.compile(r"((?:[A-Z][\w'.-]*\s*)+)$")
 
@@ -75,6 +81,8 @@ class Header:
     start_date: date
     end_date: date
     line: int  # the line of the dates
+    lines: tuple[int, ...] = ()  # the lines the title, session, venue and dates were read from
+    strays: tuple[int, ...] = ()  # lines above the title that are neither it nor furniture
 
 
 def month_number(name: str) -> int:
@@ -130,25 +138,58 @@ def _split_session_and_venue(text: str) -> tuple[str, str, str]:
     return text[: tail.start()].strip(), "", tail.group(1).strip()
 
 
-def parse_header(lines: list[str], source: str) -> Header:
+def _paragraphs(lines: list[str], index: int, furniture: Callable[[str], bool]) -> list[list[int]]:
+    """The paragraphs above ``lines[index]``, nearest first: runs of indices of non-blank lines
+    that are not furniture."""
+    paragraphs: list[list[int]] = [[]]
+    for i in range(index - 1, -1, -1):
+        text = lines[i].strip()
+        if not text:
+            if paragraphs[-1]:
+                paragraphs.append([])
+        elif not furniture(text):
+            paragraphs[-1].insert(0, i)
+    return [p for p in paragraphs if p]
+
+
+def _split_lines(lines: list[str], indices: list[int], before: str) -> tuple[str, str, str]:
+    return _split_session_and_venue(" ".join([lines[i].strip() for i in indices] + [before]))
+
+
+def _no_furniture(_text: str) -> bool:
+    return False
+
+
+def parse_header(
+    lines: list[str], source: str, furniture: Callable[[str], bool] = _no_furniture
+) -> Header:
     """Read the header from the lines before the annex (``lines[i]`` is line ``i + 1``)."""
     for index, raw in enumerate(lines):
         m = _VENUE_LINE_RE.match(raw.strip())
         if m is None:
             continue
         line = index + 1
-        block = [m.group("before").strip()]
-        for previous in reversed(lines[:index]):
-            if not previous.strip():
-                break
-            block.insert(0, previous.strip())
-        title, session, venue = _split_session_and_venue(" ".join(b for b in block if b))
+        before = m.group("before").strip()
+        paragraphs = _paragraphs(lines, index, furniture)
+        # The block that ends with the dates (as the shipped note has it), then paragraphs
+        # above it while the title or the session is missing.
+        used: list[int] = []
+        if paragraphs and paragraphs[0][-1] == index - 1:
+            used = paragraphs.pop(0)
+        title, session, venue = _split_lines(lines, used, before)
+        while paragraphs and (not title or not session) and len(used) < 12:
+            t, s, v = _split_lines(lines, paragraphs[0] + used, before)
+            if title and not s:
+                break  # the paragraph above brings no session: a stray, not the title
+            used = paragraphs.pop(0) + used
+            title, session, venue = t, s, v
         if not venue:
             raise ProgrammeError(source, line, "no venue before the session's dates")
         if not title:
             raise ProgrammeError(source, line, "no meeting title before the session's dates")
         start, end = _dates(m, source, line)
-        return Header(title, session, venue, start, end, line)
+        strays = tuple(sorted(i + 1 for p in paragraphs for i in p))
+        return Header(title, session, venue, start, end, line, tuple(i + 1 for i in used), strays)
     raise ProgrammeError(
         source,
         1,

@@ -31,6 +31,10 @@ class OverrideKind(StrEnum):
 # Kinds that act on one slot of each room they target.
 SLOT_KINDS = frozenset(OverrideKind) - {OverrideKind.ANNOUNCE, OverrideKind.CLEAR}
 PRIORITIES = ("normal", "urgent")
+# Where an announcement shows: the displays of its rooms (the default), the hall boards only,
+# or every screen of the building (every room's displays and the hall boards).
+ROOM_SCREENS, BOARDS, EVERYWHERE = "rooms", "boards", "all"
+SCREENS = (ROOM_SCREENS, BOARDS, EVERYWHERE)
 
 
 class OverrideError(ValueError):
@@ -70,13 +74,23 @@ class Override:
     target: str | None = None
     reason: str = ""
     shift_rest: bool = False
+    screens: str = ROOM_SCREENS  # an announcement's: ``SCREENS``
+
+    @property
+    def on_room_screens(self) -> bool:
+        """Shown by its rooms' displays and phones (an announcement to the boards only is not)."""
+        return self.screens != BOARDS
+
+    @property
+    def on_boards(self) -> bool:
+        return self.kind is OverrideKind.ANNOUNCE and self.screens in (BOARDS, EVERYWHERE)
 
     def slot_in(self, room: str) -> str | None:
         return next((slot for r, slot in self.slots if r == room), None)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-able, for the store and the API."""
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "kind": self.kind.value,
             "rooms": list(self.rooms),
@@ -94,6 +108,9 @@ class Override:
             "reason": self.reason,
             "shift_rest": self.shift_rest,
         }
+        if self.screens != ROOM_SCREENS:  # entries made before boards read the same as then
+            data["screens"] = self.screens
+        return data
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Override:
@@ -121,6 +138,7 @@ class Override:
             target=data.get("target"),
             reason=data.get("reason") or "",
             shift_rest=bool(data.get("shift_rest")),
+            screens=data.get("screens") or ROOM_SCREENS,
         )
 
 

@@ -76,6 +76,11 @@ class Planned:
         return self.slot.title
 
     @property
+    def end_estimated(self) -> bool:
+        """The note printed the start alone, and no override has set the end since."""
+        return self.slot.end_estimated and self.end == self.slot.end
+
+    @property
     def details(self) -> tuple[str, ...]:
         return self.slot.details
 
@@ -247,7 +252,8 @@ def plan_active(
         if room not in o.rooms:
             continue
         if o.kind is OverrideKind.ANNOUNCE:
-            banners.append(Banner(o.id, o.text, o.priority, o.expires))
+            if o.on_room_screens:  # not one for the hall boards only
+                banners.append(Banner(o.id, o.text, o.priority, o.expires))
             continue
         target = o.slot_in(room)
         key = _key(planned, target) if target else None

@@ -25,6 +25,8 @@ SLOT_KINDS = (
     "informal",
     "closed",
     "break",
+    "holiday",
+    "briefing",
 )
 
 
@@ -73,6 +75,12 @@ class Slot:
     agenda_items: tuple[str, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     kind: str = "meeting"
+    # The note printed the start alone: the end is the parser's default (note_lines.HalfDays),
+    # shown as "until about 1 p.m.".
+    end_estimated: bool = False
+    # The room the note names for it ("Conference Room 2"); "" when it names none.  Slots of
+    # different rooms may overlap; rooms.toml's note_rooms says which room shows which.
+    room: str = ""
     # The slot's identity, which overrides name.  Empty: the programme gives it one from its
     # start (``default_id``); a revision keeps a meeting's id when it can match it
     # (``identity.carry_ids``).  ``id_given``: written in the file, so kept as it is.
@@ -122,6 +130,20 @@ class Programme:
             for s in sorted(self.slots, key=lambda s: _utc(s.start))
         ]
         object.__setattr__(self, "slots", with_ids(local))
+
+    @cached_property
+    def room_names(self) -> tuple[str, ...]:
+        """The rooms the note names, in the order first named."""
+        names: dict[str, str] = {}
+        for slot in self.slots:
+            if slot.room:
+                names.setdefault(room_key(slot.room), slot.room)
+        return tuple(names.values())
+
+    def for_rooms(self, names: Sequence[str]) -> Programme:
+        """The programme of the slots that name one of ``names`` (rooms.toml's note_rooms)."""
+        keys = {room_key(n) for n in names}
+        return replace(self, slots=tuple(s for s in self.slots if room_key(s.room) in keys))
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -221,9 +243,32 @@ def with_ids(slots: Sequence[Slot]) -> tuple[Slot, ...]:
     return tuple(result)
 
 
-def first_overlap(slots: Sequence[Slot]) -> tuple[int, int] | None:
-    """The first pair (i, j), i < j, of slots that share an instant, in the given order: j is
-    the first slot that overlaps one before it, i the first of those it overlaps.
+def first_overlap(slots: Sequence[Slot], any_room: bool = False) -> tuple[int, int] | None:
+    """The first pair (i, j), i < j, of slots of one room that share an instant, in the given
+    order: j is the first slot that overlaps one before it, i the first of those it overlaps.
+    ``any_room``: slots overlap whatever rooms they name (one room's screens show them all).
+    """
+    groups: dict[str, list[int]] = {}
+    for k, slot in enumerate(slots):
+        groups.setdefault("" if any_room else room_key(slot.room), []).append(k)
+    found = []
+    for indices in groups.values():
+        pair = _first_overlap([slots[k] for k in indices])
+        if pair is not None:
+            found.append((indices[pair[1]], indices[pair[0]]))
+    if not found:
+        return None
+    j, i = min(found)
+    return i, j
+
+
+def room_key(name: str) -> str:
+    """A room's name as rooms are compared: "Conference room 2" is "CONFERENCE ROOM 2"."""
+    return " ".join(name.split()).casefold()
+
+
+def _first_overlap(slots: Sequence[Slot]) -> tuple[int, int] | None:
+    """``first_overlap`` within one room.
 
     O(n log n) for a programme without overlaps (one sort and one sweep); a refused programme
     pays a few more sweeps (log n) to find the pair that reading in order would meet first, so

@@ -47,6 +47,7 @@ class OverrideRequest(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     target: str | None = None
     reason: str | None = None
     effective: str | None = None
+    screens: str | None = None  # an announcement's: "rooms", "boards" or "all"
 
     def given(self) -> list[str]:
         """The fields given, in declaration order."""
@@ -67,7 +68,7 @@ KIND_FIELDS: Mapping[OverrideKind, frozenset[str]] = {
     OverrideKind.MOVE: _SLOT_FIELDS | {"to_room"},
     OverrideKind.CLOSED: _SLOT_FIELDS,
     OverrideKind.POINTER: _SLOT_FIELDS | {"text"},
-    OverrideKind.ANNOUNCE: frozenset({"text", "priority", "expires"}),
+    OverrideKind.ANNOUNCE: frozenset({"text", "priority", "expires", "screens"}),
     OverrideKind.CLEAR: frozenset({"target"}),
 }
 ANY_KIND_FIELDS = frozenset({"kind", "room", "rooms", "reason", "effective"})
@@ -88,6 +89,8 @@ EXPECTED = {
     "target": "give the id of the override to clear",
     "reason": "expected a string",
     "effective": "expected an ISO 8601 time",
+    "screens": 'must be "rooms" (the rooms\' displays), "boards" (the hall boards only) or "all"'
+    " (every screen of the building)",
 }
 _AT_FIELD = re.compile(r"at `\$\.(\w+)")
 _UNKNOWN_FIELD = re.compile(r"unknown field `(.*)`", re.DOTALL)

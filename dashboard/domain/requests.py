@@ -36,7 +36,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from .overrides import (
+    BOARDS,
     PRIORITIES,
+    ROOM_SCREENS,
+    SCREENS,
     SLOT_KINDS,
     NotAllowed,
     Override,
@@ -113,7 +116,8 @@ def build_override(
     for field in request.given():
         if field not in ANY_KIND_FIELDS and field not in KIND_FIELDS[kind]:
             raise OverrideError(field, f"not used by kind {kind.value!r}")
-    rooms = _rooms(request, programmes, allowed_rooms)
+    screens = _screens(request, allowed_rooms)
+    rooms = _rooms(request, programmes, allowed_rooms, whole_building=screens != ROOM_SCREENS)
     tz = programmes[rooms[0]].tz
     span = _span(programmes)
     now = venue_time(now, tz)
@@ -139,7 +143,7 @@ def build_override(
         if priority not in PRIORITIES:
             raise OverrideError("priority", EXPECTED["priority"])
         values["priority"] = priority
-        _room_for_announcement(rooms, existing, now, room_names)
+        _room_for_announcement(rooms, screens, existing, now, room_names)
         if expires is None and not never:
             expires = default_expiry(rooms, programmes, existing, max(now, effective))
     else:
@@ -177,6 +181,7 @@ def build_override(
         target=values.get("target"),
         reason=values["reason"],
         shift_rest=bool(values.get("shift_rest")),
+        screens=screens,
     )
 
 
@@ -209,15 +214,35 @@ def default_expiry(
     return venue_time(max(held or midnights), programmes[rooms[0]].tz)
 
 
+def _screens(request: OverrideRequest, allowed: frozenset[str] | None) -> str:
+    """Where an announcement shows (``SCREENS``; default: its rooms' displays).  The hall
+    boards show every room: only those who may act on every room post to them."""
+    screens = ROOM_SCREENS if request.screens is None else request.screens
+    if screens not in SCREENS:
+        raise OverrideError("screens", EXPECTED["screens"])
+    if screens != ROOM_SCREENS and allowed is not None:
+        raise NotAllowed("screens", "only the secretariat may announce on the hall boards")
+    return screens
+
+
 def _rooms(
     request: OverrideRequest,
     programmes: Mapping[str, Programme],
     allowed: frozenset[str] | None,
+    whole_building: bool = False,
 ) -> tuple[str, ...]:
+    """The rooms a request names; ``whole_building`` (an announcement to the hall boards, or
+    to every screen): every room, and a room named other than "all" is refused."""
     if request.room is not None and request.rooms is not None:
         raise OverrideError("rooms", 'give "room" or "rooms", not both')
     raw = request.rooms if request.rooms is not None else request.room
     field = "rooms" if request.rooms is not None else "room"
+    if whole_building:
+        if raw not in (None, "all"):
+            raise OverrideError(
+                field, 'the hall boards show every room: give "all", or no room at all'
+            )
+        raw = "all"
     if raw == "all":
         rooms = tuple(programmes)
     elif isinstance(raw, str) and raw:
@@ -310,13 +335,23 @@ def may_clear(target: Override, allowed: frozenset[str] | None) -> bool:
 
 def _room_for_announcement(
     rooms: tuple[str, ...],
+    screens: str,
     existing: Sequence[Override],
     now: datetime,
     names: Mapping[str, str],
 ) -> None:
-    """At most ``MAX_ANNOUNCEMENTS`` standing (in force, or to come) in any room: every one is on
-    every page and frame of the room."""
+    """At most ``MAX_ANNOUNCEMENTS`` standing (in force, or to come) in any room, and on the
+    hall boards: every one is on every page and frame of the room (of the boards)."""
     announcements = [o for o in standing(existing, now) if o.kind is OverrideKind.ANNOUNCE]
+    if screens != ROOM_SCREENS and sum(o.on_boards for o in announcements) >= MAX_ANNOUNCEMENTS:
+        raise OverrideError(
+            "screens",
+            f"the hall boards already have {MAX_ANNOUNCEMENTS} announcements in force,"
+            " the most they may have: clear one first",
+        )
+    if screens == BOARDS:
+        return
+    announcements = [o for o in announcements if o.on_room_screens]
     for room in rooms:
         if sum(room in o.rooms for o in announcements) >= MAX_ANNOUNCEMENTS:
             raise OverrideError(

@@ -48,6 +48,7 @@ class Say(StrEnum):
     NO_MEETING_TODAY = "no_meeting_today"
     OPENS = "opens"  # before the session: "Opens Monday 11 December at 10 a.m."
     SESSION_ENDED = "session_ended"  # "The session ended on Friday 15 December"
+    DAY_OFF = "day_off"  # a day the note gives no meetings, and why ("Official holiday")
 
 
 # How loudly each headline speaks (the status band's colour): as it should be, waiting, a
@@ -67,6 +68,7 @@ TONES: Mapping[Say, str] = {
     Say.NO_MEETING_TODAY: "wait",
     Say.OPENS: "wait",
     Say.SESSION_ENDED: "wait",
+    Say.DAY_OFF: "wait",
 }
 
 
@@ -106,6 +108,8 @@ def headline(
             SlotStatus.CLOSED: Say.CLOSED,
             SlotStatus.EXTENDED: Say.EXTENDED,
         }.get(status_now, Say.IN_SESSION)
+        if say is Say.IN_SESSION and current.slot.kind == "holiday":
+            say = Say.DAY_OFF  # the note's day without meetings: no "In session" all day
         return Headline(say, current, upcoming, others)
     ended = [
         p

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,8 @@ def to_toml(programme: Programme) -> str:
                 "agenda_items": list(slot.agenda_items),
                 "kind": slot.kind,
                 "footnotes": [f.marker for f in slot.footnotes],
+                **({"end_estimated": True} if slot.end_estimated else {}),
+                **({"room": slot.room} if slot.room else {}),
             }
         )
     document: dict[str, Any] = {
@@ -125,6 +127,7 @@ class _Reader:
 
 _TYPE_NAMES: dict[type, str] = {
     str: "a string",
+    bool: "true or false",
     int: "a whole number",
     date: "a date (2023-12-11)",
     time: "a time (10:00:00)",
@@ -223,7 +226,10 @@ def _slot(
     if not session[0] <= day <= session[1]:
         raise r.error(f"{where}.date", f"{day} is outside the session", i)
     start = _instant(r, day, r.get(raw, "start", time, where, i), tz, f"{where}.start", i)
-    end = _instant(r, day, r.get(raw, "end", time, where, i), tz, f"{where}.end", i)
+    end_time = r.get(raw, "end", time, where, i)
+    # end = 00:00:00 is the midnight that ends the day (a day without meetings).
+    end_day = day + timedelta(days=1) if end_time == time(0) else day
+    end = _instant(r, end_day, end_time, tz, f"{where}.end", i)
     if end <= start:
         raise r.error(f"{where}.end", "is not after start", i)
     kind = r.get(raw, "kind", str, where, i) if "kind" in raw else "meeting"
@@ -237,6 +243,8 @@ def _slot(
     if not title:
         raise r.error(f"{where}.title", "is empty", i)
     slot_id = r.get(raw, "id", str, where, i) if "id" in raw else ""
+    estimated = r.get(raw, "end_estimated", bool, where, i) if "end_estimated" in raw else False
+    room = r.get(raw, "room", str, where, i).strip() if "room" in raw else ""
     if slot_id and not SLOT_ID_RE.match(slot_id):
         raise r.error(f"{where}.id", "letters, digits and . _ : - only (64 at most)", i)
     return Slot(
@@ -247,6 +255,8 @@ def _slot(
         agenda_items=r.strings(raw, "agenda_items", where, i),
         footnotes=tuple(Footnote(m, footnotes[m]) for m in markers),
         kind=kind,
+        end_estimated=estimated,
+        room=room,
         id=slot_id,
         id_given=bool(slot_id),
     )

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..domain.loader import is_toml, load_programme
 from ..domain.programme import ProgrammeError
-from ..domain.rooms import Room, parse_rooms
+from ..domain.rooms import Room, parse_rooms, programme_for
 from ..site import Site
 from .config_files import FileSwap
 from .reload import Reloader, ReloadResult
@@ -78,11 +78,17 @@ class RevisionDesk:
         if len(data) > MAX_PROGRAMME_BYTES:
             raise ProgrammeError(name, None, "larger than 1 MiB: is this a programme?")
         result = await run_in_threadpool(
-            load_programme, data, name, self.reloader.settings.timezone
+            load_programme,
+            data,
+            name,
+            self.reloader.settings.timezone,
+            self.reloader.settings.half_days,
         )
         programmes = dict(site.programmes)
         for room in rooms:
-            programmes[room] = result.programme
+            reader = site.room(room)
+            assert reader is not None  # _readers lists the site's own rooms
+            programmes[room] = programme_for(reader, result.programme, name)
         compared = await self.reloader.check(Site(site.rooms, programmes))
         saved_as = PurePath(target).stem + (".toml" if is_toml(name) else ".txt")
         staged = Staged(

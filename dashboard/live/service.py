@@ -158,6 +158,8 @@ class LiveService:
         self._rooms: dict[str, Committed] = {}
         self._published_at: dict[str, datetime] = {}
         self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
+        # Called after a room published a new state (the hall boards: live/board.py).
+        self.listeners: list[Callable[[datetime], object]] = []
 
     @property
     def renderer(self) -> Renderer:
@@ -277,6 +279,8 @@ class LiveService:
             self.hub.publish(overview_channel(lang), self._overview_version(), overview)
         self.hub.publish(console_channel(room_id), version, console_frame)
         self.hub.publish(console_channel(room_id, every_room=False), version, console_own)
+        for listener in self.listeners:
+            listener(instant)
         return True
 
     def _publish_display(
@@ -330,6 +334,16 @@ class LiveService:
             return before.timeline
         coming = tuple(replace(view, state=state, since=at, windows=()) for at, state in entries)
         return Timeline(tuple(entries), coming, view.version)
+
+    def states(self, room_id: str) -> list[tuple[datetime | None, ScreenState]] | None:
+        """The room's state as last published (at None) and its states to come after it, each
+        from its instant; None if the room was never published."""
+        committed = self._rooms.get(room_id)
+        if committed is None:
+            return None
+        since = committed.view.since
+        coming = [e for e in committed.timeline.entries if since is None or e[0] > since]
+        return [(None, committed.view.state), *coming]
 
     def coming_states(self, room_id: str, instant: datetime) -> list[tuple[datetime, ScreenState]]:
         """The room's states from each coming change until the end of the session, as known

@@ -23,6 +23,7 @@ from ..assets import Assets
 from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
 from ..i18n import page_languages
+from ..live.board import Board
 from ..live.desk import OverrideDesk, load_overrides
 from ..live.hub import Hub
 from ..live.reload import WATCH_SECONDS, Reloader
@@ -38,10 +39,12 @@ from ..site import Site, load_site, previous_slots, slot_snapshots, with_identit
 from ..store import AuditError, StorageError, Store
 from . import (
     api,
+    board,
     chair,
     console_screens,
     display,
     errors,
+    feeds,
     openapi,
     overrides_api,
     phone,
@@ -113,6 +116,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         startup_storage_errors.append(exc.state)
         logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
     live = LiveService(site, clock, renderer, hub, load_overrides(store), make_renderer)
+    hall_board = Board(live, hub)  # published after every room's change
     metrics = Metrics()  # this app's own registry (several apps may share a process)
     scheduler = RoomScheduler(live, metrics)
     metrics.add_collector(LiveCollector(hub, scheduler))
@@ -144,12 +148,16 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     routes = [
         # Public screens: delegates' phones and the room displays.
         Route("/", phone.overview, name="overview"),
+        # Before /rooms/{room}, which would take "cr4.ics" for a room id.
+        Route("/rooms/{room}.ics", feeds.room_ics, name="room_ics"),
         Route("/rooms/{room}", phone.room_page, name="room"),
         Route("/display/", display.display_list, name="displays"),
         Route("/display/{room}", display.display_page, name="display"),
         WebSocketRoute("/ws/overview", ws.overview_socket),
         WebSocketRoute("/ws/rooms/{room}", ws.room_socket),
         WebSocketRoute("/ws/display/{room}", ws.display_socket),
+        Route("/board", board.board_page, name="board"),
+        WebSocketRoute("/ws/board", ws.board_socket),
         # The chair's office and the secretariat.
         Route("/chair", chair.console, name="chair"),
         Route("/chair/login", chair.login_submit, methods=["POST"]),
@@ -177,6 +185,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/programme/reload", overrides_api.reload_programme, methods=["POST"]),
         Route("/api/time", api.server_time),
         Route("/api/openapi.json", openapi.openapi),
+        # Feeds for calendars and schedule apps (the overrides in force applied).
+        Route("/programme.ics", feeds.programme_ics),
+        Route("/schedule.xml", feeds.schedule_xml),
+        Route("/schedule.json", feeds.schedule_json),
         Route("/healthz", api.healthz),
         Route("/metrics", metrics_view.metrics),
         Route("/static/{name:path}", static.asset_file, name="static"),
@@ -201,10 +213,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.clock = clock
+    # The feeds' stamp of a meeting never changed: when this programme was loaded.
+    app.state.published = clock.now()
     app.state.renderer = renderer
     app.state.assets = assets
     app.state.hub = hub
     app.state.live = live
+    app.state.board = hall_board
     app.state.scheduler = scheduler
     app.state.store = store
     app.state.desk = desk

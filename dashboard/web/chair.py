@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..domain.overrides import (
+    ROOM_SCREENS,
     SLOT_KINDS,
     Override,
     OverrideError,
@@ -61,7 +62,7 @@ from .ws import StaffSockets
 
 FORM_FIELDS = (
     *("room", "kind", "minutes", "until", "to_room", "text", "priority", "expires"),
-    *("reason", "slot"),
+    *("reason", "slot", "screens"),
 )
 _MINUTES = re.compile(r"[0-9]{1,9}")
 
@@ -182,6 +183,10 @@ def form_body(form: FormData) -> dict[str, Any]:
         body["shift_rest"] = True
     if form.get("keep"):  # "Keep until undone": a standing notice, whatever "expires" says
         body["expires"] = NO_EXPIRY
+    if body.get("screens") == ROOM_SCREENS:
+        del body["screens"]  # the default: the form always says it
+    elif "screens" in body:
+        body["room"] = "all"  # the hall boards show every room, whichever the form's room is
     return body
 
 

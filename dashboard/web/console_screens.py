@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from ..domain.rooms import Room
+from ..live.board import BOARD_ROOM
 from ..live.screens import (
     CONNECTED,
     DOWN,
@@ -37,6 +39,13 @@ SCREENS_PAGE = 20  # rows of a page of a room's displays in the console
 SILENT_HEARTBEATS = 3
 
 
+def screen_rooms(request: Request, actor: Actor) -> list[str]:
+    """The rooms whose displays the user may see and act on; and the hall boards, which show
+    every room, for those who may act on every room."""
+    rooms = rooms_of(request, actor)
+    return [*rooms, BOARD_ROOM] if actor.allowed_rooms is None else rooms
+
+
 def _silent_after(request: Request) -> timedelta:
     # Heartbeats come every period of real seconds (settings.toml [live]); on a clock running N
     # times faster, N times as many of its seconds.
@@ -55,7 +64,7 @@ async def screens(request: Request) -> Response:
     registry: ScreenRegistry = request.app.state.screens
     now = live(request).clock.now()
     silent_after = _silent_after(request)
-    mine = rooms_of(request, actor)
+    mine = screen_rooms(request, actor)
     counts: dict[str, dict[str, int]] = {}
     for screen in registry.screens():
         if screen.room in mine:
@@ -70,15 +79,16 @@ async def screens(request: Request) -> Response:
         rooms=rooms,
         total=total,
         names={r.id: r.name for r in live(request).site.rooms},
+        board_room=BOARD_ROOM,
     )
 
 
 def _screens_room(request: Request, actor: Actor) -> str:
     """The room of a screens request, if the user may act on it (else 403)."""
     room: str = request.path_params["room"]
-    if live(request).site.room(room) is None:
+    if room != BOARD_ROOM and live(request).site.room(room) is None:
         raise HTTPException(404, "no such room")
-    if room not in rooms_of(request, actor):
+    if room not in screen_rooms(request, actor):
         raise HTTPException(403, "you may not act on this room")
     return room
 
@@ -106,14 +116,16 @@ def _room_screens(
     headers = {"cache-control": "no-store"}
     if status >= 400:  # shown by the action all the same (static/js/console.js)
         headers |= {"x-console-error": "screens", "hx-reswap": "outerHTML"}
+    first = service.site.rooms[0].id
     html = service.renderer.render(
         "partials/_console_room_screens.html",
-        room=service.site.room(room),
+        room=service.site.room(room) or Room(BOARD_ROOM, "", ""),
+        board_room=BOARD_ROOM,
         rows=[(s, state, registry.label(s)) for s, state in shown],
         page=page,
         pages=pages,
         count=len(rows),
-        tz=service.site.programmes[room].tz,
+        tz=service.site.programmes[room if room != BOARD_ROOM else first].tz,
         max_label=MAX_LABEL,
         **{"error": None, "done": None, **context},
     )

@@ -57,6 +57,14 @@ class BadLanguage(HTTPException):
         super().__init__(400, message)
 
 
+class ProgrammeNotFound(HTTPException):
+    """A board's ``?programme=`` that no room shows."""
+
+    def __init__(self, programme: str) -> None:
+        super().__init__(404, f"no room shows a programme {programme!r}")
+        self.programme = programme
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -115,6 +123,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         "error.html",
         status=exc.status_code,
         room=room,
+        programme=exc.programme if isinstance(exc, ProgrammeNotFound) else None,
         rooms=_rooms(request),
         displays=displays,
         bad_language=isinstance(exc, BadLanguage),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .feeds import feed_links
 from .language import phone_language, phone_response
 from .views import cached_response, live, room_view
 
@@ -18,10 +19,13 @@ async def overview(request: Request) -> Response:
     language = phone_language(request)
     renderer = service.use_language(language)
     views = [service.view(room.id) for room in service.site.rooms]
+    public_url = request.app.state.settings.public_url
     page = service.page(
         "overview",
         tuple(v.version for v in views),
-        lambda: renderer.render("overview.html", views=views),
+        lambda: renderer.render(
+            "overview.html", views=views, feeds=feed_links(public_url, "/programme.ics")
+        ),
         language,
     )
     return phone_response(request, cached_response(request, page))
@@ -32,10 +36,13 @@ async def room_page(request: Request) -> Response:
     service = live(request)
     language = phone_language(request)
     renderer = service.use_language(language)
+    public_url = request.app.state.settings.public_url
     page = service.page(
         f"room:{view.room.id}",
         (view.version,),
-        lambda: renderer.render("room.html", v=view),
+        lambda: renderer.render(
+            "room.html", v=view, feeds=feed_links(public_url, f"/rooms/{view.room.id}.ics")
+        ),
         language,
     )
     return phone_response(request, cached_response(request, page))

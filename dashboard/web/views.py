@@ -22,17 +22,19 @@ def room_view(conn: HTTPConnection) -> RoomView:
     return live(conn).view(room_id)
 
 
-def cached_response(request: Request, page: CachedPage) -> Response:
-    """200 with the page (gzipped when the client takes it), or 304 when the client's copy is
-    still the current version."""
+def cached_response(
+    request: Request, page: CachedPage, media_type: str = "text/html; charset=utf-8"
+) -> Response:
+    """200 with the page (or feed: ``media_type``), gzipped when the client takes it, or 304
+    when the client's copy is still the current version."""
     headers = {"etag": page.etag, "cache-control": "no-cache", "vary": "Accept-Encoding"}
     if_none_match = request.headers.get("if-none-match", "")
     if if_none_match.strip() == "*" or page.etag in if_none_match:
         return Response(status_code=304, headers=headers)
     if accepts_gzip(request.headers.get("accept-encoding", "")):
         headers["content-encoding"] = "gzip"
-        return Response(page.gzipped, media_type="text/html; charset=utf-8", headers=headers)
-    return Response(page.body, media_type="text/html; charset=utf-8", headers=headers)
+        return Response(page.gzipped, media_type=media_type, headers=headers)
+    return Response(page.body, media_type=media_type, headers=headers)
 
 
 def accepts_gzip(header: str) -> bool:

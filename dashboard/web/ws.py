@@ -23,7 +23,9 @@ from prometheus_client import Counter
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
 
+from ..live.board import BOARD, BOARD_ROOM
 from ..live.hub import Hub, Subscriber
+from ..live.languages import localized_channel
 from ..live.screens import Screen, ScreenRegistry, screen_name
 from ..live.service import console_channel, display_channel, overview_channel, room_channel
 from ..store import Session
@@ -219,8 +221,22 @@ async def display_socket(websocket: WebSocket) -> None:
     if (room_id := await _known_room(websocket)) is None:
         return
     ok, lang = await _language(websocket)
-    if not ok:
+    if ok:
+        await _serve_screen(websocket, room_id, display_channel(room_id, lang))
+
+
+async def board_socket(websocket: WebSocket) -> None:
+    """A hall board: one channel per language for every board (each shows the rows its filter
+    asks for), and a named screen in the console's list, as the door displays are."""
+    if not await refuse_unless_allowed(websocket):
         return
+    ok, lang = await _language(websocket)
+    if ok:
+        await _serve_screen(websocket, BOARD_ROOM, localized_channel(BOARD, lang))
+
+
+async def _serve_screen(websocket: WebSocket, room_id: str, channel: str) -> None:
+    """Serve a screen's channel, the screen listed (under ``room_id``) while connected."""
     screens: ScreenRegistry = websocket.app.state.screens
     address = websocket.client.host if websocket.client else "unknown"
     name = screen_name(websocket.query_params.get("screen"), address)
@@ -230,9 +246,7 @@ async def display_socket(websocket: WebSocket) -> None:
     screen = screens.connect(room_id, name, address, clock.now())
     code = None
     try:
-        code = await serve_channels(
-            websocket, [display_channel(room_id, lang)], "display", screen=screen
-        )
+        code = await serve_channels(websocket, [channel], "display", screen=screen)
     finally:
         # 1000/1001 from the page: turned off (or reloading), not down.
         screens.disconnect(screen, clock.now(), code)

@@ -5,7 +5,10 @@
 (function () {
   "use strict";
 
-  if (!document.getElementById("display-timeline")) return;
+  // A hall board (templates/board.html) turns its rows itself (static/js/board.js); from here
+  // it takes only the reload for a new build, at a moment when none of its rows changes.
+  var board = !document.getElementById("display-timeline") && document.getElementById("board-now");
+  if (!document.getElementById("display-timeline") && !board) return;
   var clock = window.dashboardClock;
   var body = document.body.dataset;
   // No reload this close to a change of what the screen shows, before or after (venue ms).
@@ -23,6 +26,7 @@
   // Where the screen is in its day: the shown state's instant (from), the newest state now due
   // (due), and the instant of the next one (next).
   function position(now) {
+    if (board) return boardPosition(now);
     var shown = document.getElementById("display-now");
     var timeline = document.getElementById("display-timeline");
     var from = shown ? Number(shown.dataset.from || 0) : 0;
@@ -40,6 +44,23 @@
       });
     }
     return { shown: shown, from: from, due: due, next: next };
+  }
+
+  // A board's position: the latest of its rows' instants passed, the next to come; nothing to
+  // flip here (a frame only says again what the rows say, unless a room changed).
+  function boardPosition(now) {
+    var shown = document.getElementById("board-now");
+    var from = 0;
+    var next = null;
+    document.querySelectorAll("#board-now .board-row").forEach(function (el) {
+      [el.dataset.from, el.dataset.until].forEach(function (value) {
+        if (!value) return;
+        var at = Number(value);
+        if (at <= now) from = Math.max(from, at);
+        else if (next === null || at < next) next = at;
+      });
+    });
+    return { shown: shown, from: from, due: null, next: next };
   }
 
   // The newest state whose instant has come replaces the one shown.

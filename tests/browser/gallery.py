@@ -4,7 +4,8 @@ docs/screens.md.
 
 Each picture shows one state in one language as the three screens show it side by side: the
 door display in landscape (1920×1080) and in portrait (1080×1920), and the phone (390×844),
-scaled down together.
+scaled down together.  After the morning's and the afternoon's states, the hall board
+(``/board``) of that server, every room of the group on it, in landscape and portrait.
 
     .venv/bin/python -m tests.browser.gallery [--languages en,ar] [--only NAME,...]
         [--full DIR]   # also each view at full size into DIR, to look at closely
@@ -89,12 +90,40 @@ def open_pages(browser: Browser) -> dict[str, Page]:
     }
 
 
+# The groups whose servers' hall boards are pictured: every state of the group on one board.
+BOARD_GROUPS = ("morning", "afternoon")
+
+
+def capture_board(browser: Browser, running: Running, full: Path | None) -> Path:
+    """The hall board of the group's server, landscape and portrait, side by side."""
+    shots = []
+    for view in ("landscape", "portrait"):
+        page = browser.new_page(viewport=VIEWPORTS[view])
+        page.goto(running.server.url + "/board")
+        wait_until(
+            page,
+            "() => document.documentElement.dataset.connection === 'online'"
+            " && document.documentElement.dataset.clockSynced === 'true'",
+            45,
+        )
+        settle(page)
+        shot = page.screenshot()
+        if full is not None:
+            (full / f"{running.language}-board-{running.group.name}-{view}.png").write_bytes(shot)
+        shots.append(shot)
+        page.close()
+    path = OUT / f"{running.language}-board-{running.group.name}.png"
+    sheet(browser, shots, path)
+    return path
+
+
 def run_group(
     browser: Browser, group: Group, language: str, only: set[str], full: Path | None
 ) -> list[tuple[Scenario, str, Path]]:
     done: list[tuple[Scenario, str, Path]] = []
     scenarios = [s for s in group.scenarios if not only or s.name in only]
-    if not scenarios:
+    board = group.name in BOARD_GROUPS and (not only or "board" in only)
+    if not scenarios and not board:
         return done
     with tempfile.TemporaryDirectory() as folder, serve(group, language, Path(folder)) as running:
         pages = open_pages(browser)
@@ -128,12 +157,20 @@ def run_group(
             )
         for page in pages.values():
             page.close()
+        if group.name in BOARD_GROUPS and (not only or "board" in only):
+            done.append(
+                (group.scenarios[0], f"board-{group.name}", capture_board(browser, running, full))
+            )
     return done
 
 
 CAPTIONS = {
     "offline": "Offline: the display goes on by itself and says since when",
     "printed": "Long offline: the printed programme, not confirmed (the expired announcement gone)",
+    "board-morning": "The hall board (/board), 11 a.m.: the morning's rooms above, landscape and"
+    " portrait",
+    "board-afternoon": "The hall board (/board), 2.40 p.m.: the afternoon's rooms above (late,"
+    " moved, cancelled), landscape and portrait",
 }
 
 
@@ -145,7 +182,8 @@ def write_index(done: dict[str, list[tuple[Scenario, str, Path]]]) -> None:
         "(`tests/browser/scenarios.py`, checked by `tests/browser/test_screens.py`): each state",
         "posted through the real API to a real server started with `--at`. In each picture, left",
         "to right: the door display in landscape (1920×1080) and in portrait (1080×1920), and the",
-        "phone (390×844), scaled down together.",
+        "phone (390×844), scaled down together; the hall boards (`/board`): landscape and",
+        "portrait.",
         "",
     ]
     first = next(iter(done.values()), [])

@@ -84,6 +84,16 @@ def test_edited_notes(data: bytes, timezone: str | None) -> None:
     load_or_refuse(data, "edited.txt", timezone)
 
 
+# The layouts of issue 13 (tests/notes/): PDF text, capitals, periods, rooms, start times alone.
+STYLES = [p.read_bytes() for p in sorted((Path(__file__).parent.parent / "notes").glob("*.txt"))]
+
+
+@FUZZ
+@given(data=st.sampled_from(STYLES).flatmap(edited))
+def test_edited_notes_of_other_layouts(data: bytes) -> None:
+    load_or_refuse(data, "edited.txt")
+
+
 @FUZZ
 @given(data=edited(TOML))
 def test_edited_toml(data: bytes) -> None:
@@ -104,8 +114,10 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 
 @FUZZ
 @given(
-    data=st.one_of(edited(NOTE), st.binary(max_size=500)),
-    command=st.sampled_from([["export"], ["import"], ["now", "--at", "2023-12-13T15:00"]]),
+    data=st.one_of(edited(NOTE), st.sampled_from(STYLES).flatmap(edited), st.binary(max_size=500)),
+    command=st.sampled_from(
+        [["export"], ["import"], ["now", "--at", "2023-12-13T15:00"], ["check"]]
+    ),
 )
 def test_edited_notes_through_the_cli(folder: Path, data: bytes, command: list[str]) -> None:
     path = folder / "fuzzed.txt"

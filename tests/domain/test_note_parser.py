@@ -265,6 +265,19 @@ def test_a_session_across_the_new_year() -> None:
         ("Nairobi, 3–7 June 2024", "Africa/Nairobi", "+03:00"),
         ("Bonn, 3–13 June 2024", "Europe/Berlin", "+02:00"),
         ("Headquarters, 3–7 June 2024", "America/New_York", "-04:00"),
+        ("New York, 3–7 June 2024", "America/New_York", "-04:00"),
+        ("Geneva (Palais des Nations), 3–7 June 2024", "Europe/Zurich", "+02:00"),
+        ("Vienna International Centre, 3–7 June 2024", "Europe/Vienna", "+02:00"),
+        ("Bangkok, 3–7 June 2024", "Asia/Bangkok", "+07:00"),
+        ("Addis Ababa, 3–7 June 2024", "Africa/Addis_Ababa", "+03:00"),
+        ("Santiago, 3–7 June 2024", "America/Santiago", "-04:00"),
+        ("Beirut, 3–7 June 2024", "Asia/Beirut", "+03:00"),
+        ("Rome (FAO), 3–7 June 2024", "Europe/Rome", "+02:00"),
+        ("FAO Headquarters, 3–7 June 2024", "Europe/Rome", "+02:00"),
+        ("Paris (UNESCO), 3–7 June 2024", "Europe/Paris", "+02:00"),
+        ("The Hague, 3–7 June 2024", "Europe/Amsterdam", "+02:00"),
+        ("Kingston (ISA), 3–7 June 2024", "America/Jamaica", "-05:00"),
+        ("Montreal (ICAO), 3–7 June 2024", "America/Toronto", "-04:00"),
     ],
 )
 def test_venues_give_zones(venue_line: str, zone: str, offset: str) -> None:
@@ -371,10 +384,32 @@ HEADER = "Committee X First session New York, 11–15 December 2023\n\n"  # line
             6,
             "this slot overlaps the one at line 4 (Monday 11 December, 10:00–13:00)",
         ),
-        (  # neither a day, a slot nor a continuation
-            "Monday, 11 December\n10 a.m.–1 p.m.\tA\nLunch for delegates\n",
+        (  # text under a period label is no detail of the slot above it
+            "Monday, 11 December\n10 a.m.–1 p.m.\tA\nLUNCH\nReception for delegates\n",
+            6,
+            "text outside any time slot: 'Reception for delegates'",
+        ),
+        ("Monday, 11 December\nReception for delegates\n", 4, "text outside any time slot"),
+        (  # the bug of issue 13: "10 a.m. Opening" was "0 a.m. is not a time of day"
+            "Monday, 11 December\n10 a.m. Opening\n11 p.m.\tToo late to guess an end\n",
             5,
-            "not a day, a time slot or a continuation: 'Lunch for delegates'",
+            "a meeting at 23:00 without an end",
+        ),
+        ("Monday, 11 December\n13 p.m. Opening\n", 4, "13 p.m. is not a time of day"),
+        (  # a time before the first day is never swallowed into the heading
+            "10 a.m.–1 p.m.\tA\nMonday, 11 December\n10 a.m.–1 p.m.\tA\n",
+            3,
+            "a time slot before any day",
+        ),
+        (  # even an impossible one
+            "3 p.m.–1 p.m.\tA\nMonday, 11 December\n10 a.m.–1 p.m.\tA\n",
+            3,
+            "a time slot before any day: '3 p.m.–1 p.m. A'",
+        ),
+        (  # a number in the preamble is no time; under a day, no slot either
+            "28 delegations attended.\nMonday, 11 December\nDelegations: 28\n",
+            5,
+            "text outside any time slot: 'Delegations: 28'",
         ),
         (  # weekday that does not match the date
             "Monday, 11 December\n10 a.m.–1 p.m.\tA\nTuesday, 14 December\n",
@@ -455,3 +490,8 @@ def test_times_are_wall_clock_in_the_venue() -> None:
     assert p.slots[0].start == datetime(2023, 12, 11, 10, tzinfo=NY)
     # The venue's offset of that moment, fixed (so instants compare as instants: venue_time).
     assert p.slots[0].start.utcoffset() == timedelta(hours=-5)
+
+
+def test_a_day_without_slots_and_a_number_in_the_preamble() -> None:
+    p = one_programme(HEADER + "28 delegations attended.\nMonday, 11 December\n")
+    assert p.slots == ()

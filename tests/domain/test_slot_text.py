@@ -68,4 +68,4 @@ def test_agenda_items(texts: list[str], items: tuple[str, ...]) -> None:
     ],
 )
 def test_kind_of(title: str, kind: str) -> None:
-    assert kind_of(title) == kind
+    assert kind_of([title]) == kind

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dashboard.domain.time_range import TimeRangeError, parse_time_range
+from dashboard.domain.time_range import TimeRangeError, parse_start_times, parse_time_range
 
 DASHES = ["\u2013", "-", "\u2014"]
 MERIDIEMS = {
@@ -208,3 +208,55 @@ def test_not_a_range(text: str) -> None:
 def test_impossible_ranges(text: str, message: str) -> None:
     with pytest.raises(TimeRangeError, match=message):
         parse_time_range(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("10-11:30 a.m.\tx", time(10), time(11, 30)),
+        ("11:30 a.m.-1 p.m. x", time(11, 30), time(13)),
+        ("3-4:30 p.m. x", time(15), time(16, 30)),
+        ("9.00 – 12.00 x", time(9), time(12)),
+        ("9.00 – 12.00 hrs x", time(9), time(12)),
+        ("15h00–18h00 x", time(15), time(18)),
+    ],
+)
+def test_issue_13_range_forms(text: str, start: time, end: time) -> None:
+    parsed = parse_time_range(text)
+    assert parsed is not None
+    assert (parsed.start, parsed.end) == (start, end)
+    assert text[parsed.length :].strip() == "x"
+
+
+@pytest.mark.parametrize(
+    ("text", "starts", "rest"),
+    [
+        ("10 a.m. Opening of the session", (time(10),), " Opening of the session"),
+        ("noon\tBriefing", (time(12),), "\tBriefing"),
+        ("12 noon Briefing", (time(12),), " Briefing"),
+        ("10.00 hrs Plenary", (time(10),), " Plenary"),
+        ("15h00", (time(15),), ""),
+        ("10.30 a.m. and 3 p.m. Plenary", (time(10, 30), time(15)), " Plenary"),
+        ("10 a.m. and 5 delegations", (time(10),), " and 5 delegations"),
+        ("noon and 9 others", (time(12),), " and 9 others"),
+        ("15.00 hrs and 10 a.m. x", (time(15),), " and 10 a.m. x"),  # not after the first
+    ],
+)
+def test_start_times_alone(text: str, starts: tuple[time, ...], rest: str) -> None:
+    # The bug of issue 13: "10 a.m. Opening" was read as "1", then "0 a.m.", and refused.
+    assert parse_time_range(text) is None
+    parsed = parse_start_times(text)
+    assert parsed is not None
+    assert (parsed.starts, text[parsed.length :]) == (starts, rest)
+
+
+@pytest.mark.parametrize(
+    "text", ["10 Downing", "1. The session", "Item 10", "10–13 x", "1997", "28 delegations", "99"]
+)
+def test_not_start_times(text: str) -> None:
+    assert parse_start_times(text) is None
+
+
+def test_an_impossible_start_is_refused() -> None:
+    with pytest.raises(TimeRangeError, match=r"13 p\.m\. is not a time of day"):
+        parse_start_times("13 p.m. Opening")

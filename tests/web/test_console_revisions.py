@@ -116,3 +116,17 @@ def test_only_the_secretariat_publishes_with_its_token(console: Console) -> None
     )
     assert too_big.status_code == 413
     assert console.next_start() == AFTERNOON
+
+
+def test_the_compare_shows_what_the_reading_ignored_or_guessed(console: Console) -> None:
+    """The warnings of `dashboard check` (issue 13), before anything is published."""
+    revised = "Skip to main content\n" + NOTE.replace("3–6 p.m.\t", "3 p.m.\t", 1)
+    line = revised[: revised.index("3 p.m.\t")].count("\n") + 1
+    answer = console.compare("revised.txt", revised)
+    assert "Publish to the screens" in answer
+    assert '<p class="warning">revised.txt:1: warning: ignored above the title' in answer
+    assert (
+        f'<p class="warning">revised.txt:{line}: warning: no end printed for the meeting at '
+        "15:00 on 11 December: read as until about 18:00 (the end of the half-day)</p>"
+    ) in answer
+    assert console.next_start() == AFTERNOON  # nothing changed

@@ -160,7 +160,7 @@ FOREIGN_ORIGINS = [
 ]
 
 
-@pytest.mark.parametrize("path", ["/ws/display/cr4", "/ws/rooms/cr4", "/ws/overview"])
+@pytest.mark.parametrize("path", ["/ws/display/cr4", "/ws/rooms/cr4", "/ws/overview", "/ws/board"])
 async def test_a_foreign_origin_is_refused(server: Server, path: str) -> None:
     for origin in FOREIGN_ORIGINS:
         origin = origin.format(port=server.port)

@@ -1,0 +1,160 @@
+"""The hall board's live state: every room's rows, rendered once per change of any room.
+
+After each room publishes a new state (``LiveService.listeners``), the board reads every room's
+state as published and its states to come to the end of the venue's day
+(``LiveService.states``: the same states the door displays were sent), makes the board's
+phases of them (``domain/board.py``) and, when they differ from the last ones sent, renders the
+board once and publishes it on the ``board`` channel.  Every board of the building, whatever
+its filter (``?rooms=``, ``?programme=``), gets the same frame: each row carries its room and
+programme, and the page shows the rows its filter asks for (static/js/board.js).
+
+Rendering is one function of the board's data and a ``Renderer`` (``render_board``): the
+language is the renderer's, so boards in several languages need only a renderer each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from ..domain.board import Phase, board_phases
+from ..domain.overrides import standing
+from ..domain.plan import Banner
+from ..domain.programme import Programme
+from ..domain.rooms import Room
+from ..domain.timeline import start_of_next_day
+from .hub import Hub
+from .render import BannerWindow, Renderer
+from .service import LiveService
+
+log = logging.getLogger(__name__)
+
+BOARD = "board"  # the hub's channel of the hall boards
+# The console's list of displays keeps boards under this name instead of a room id (no room
+# id can be it: rooms.toml ids start with a letter or a digit).
+BOARD_ROOM = "@board"
+
+
+def programme_key(room: Room) -> str:
+    """How ``?programme=`` names a room's programme: its file's name without the suffix."""
+    return PurePosixPath(room.programme).stem
+
+
+@dataclass(frozen=True, slots=True)
+class BoardView:
+    """Everything the board's template needs, for one version."""
+
+    phases: tuple[Phase, ...]
+    rooms: tuple[Room, ...]
+    programmes: dict[str, Programme]  # by room id
+    version: int
+    since: datetime  # the instant this board was computed for
+    # The announcements for the hall boards, in force or to come, each with its instants (the
+    # page's clock shows and hides them: static/js/screen.js), urgent ones first.
+    banners: tuple[BannerWindow, ...] = ()
+
+    @property
+    def keys(self) -> dict[str, str]:
+        return {r.id: programme_key(r) for r in self.rooms}
+
+
+def render_board(renderer: Renderer, view: BoardView) -> str:
+    """The board's live region (``#board-now``) in the renderer's language: the one place a
+    board is rendered, for its page and for its frames."""
+    return renderer.render("partials/_board.html", b=view)
+
+
+class Board:
+    """The board's phases as last published, and what publishes them."""
+
+    def __init__(self, service: LiveService, hub: Hub) -> None:
+        self.service = service
+        self.hub = hub
+        self.view: BoardView | None = None
+        self.frame = ""
+        self._pending: datetime | None = None  # an update booked on the loop, at this instant
+        service.listeners.append(self.changed)
+
+    def changed(self, instant: datetime) -> None:
+        """A room published a new state.  On the event loop, the board is updated once after
+        every room changing at the same moment has (forty rooms at 3 p.m.: one frame, not
+        forty); without a loop (a script), at once."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.update(instant)
+            return
+        booked = self._pending is not None
+        self._pending = max(instant, self._pending) if self._pending else instant
+        if not booked:
+            loop.call_soon(self._run_pending)
+
+    def _run_pending(self) -> None:
+        instant, self._pending = self._pending, None
+        if instant is not None:
+            self.update(instant)
+
+    def compute(self, instant: datetime) -> tuple[Phase, ...] | None:
+        """The board's phases at ``instant``; None until every room was published once."""
+        site = self.service.site
+        states = {}
+        for room in site.rooms:
+            room_states = self.service.states(room.id)
+            if room_states is None:
+                return None
+            states[room.id] = room_states
+        if not site.rooms:
+            return ()
+        horizon = start_of_next_day(site.programmes[site.rooms[0].id], instant)
+        return board_phases([r.id for r in site.rooms], states, instant, horizon)
+
+    def banners(self, instant: datetime) -> tuple[BannerWindow, ...]:
+        """The announcements to the hall boards standing at ``instant`` (in force or to come)."""
+        windows = [
+            BannerWindow(
+                Banner(o.id, o.text, o.priority, o.expires),
+                o.effective if o.effective > instant else None,
+                o.expires,
+            )
+            for o in standing(self.service.overrides, instant)
+            if o.on_boards
+        ]
+        return tuple(sorted(windows, key=lambda w: w.banner.priority != "urgent"))
+
+    def update(self, instant: datetime) -> bool:
+        """Publish the board if what it shows changed; True when it did.  Never raises: a board
+        that cannot be rendered keeps its last frame, and the rooms go on."""
+        try:
+            phases = self.compute(instant)
+            site = self.service.site
+            banners = self.banners(instant)
+            last = self.view
+            now = (phases, site.rooms, banners)
+            if phases is None or (last and (last.phases, last.rooms, last.banners) == now):
+                return False
+            version = (self.view.version if self.view else 0) + 1
+            view = BoardView(phases, site.rooms, dict(site.programmes), version, instant, banners)
+            renderer = self.service.renderer
+            frame = render_board(renderer, view) + renderer.heartbeat_frame
+        except Exception:
+            log.exception("the hall board could not be rendered; it keeps its last frame")
+            return False
+        self.view, self.frame = view, frame
+        self.hub.publish(BOARD, version, frame)
+        return True
+
+    def current(self) -> BoardView:
+        """The board as last published (computed now if it never was, or if a room's change
+        is still to reach it)."""
+        if self._pending is not None:
+            self._run_pending()
+        if self.view is None:
+            for room in self.service.site.rooms:
+                self.service.view(room.id)  # publishes each room once, and with it the board
+            if self.view is None:
+                self.update(self.service.clock.now())
+        assert self.view is not None, "the board cannot be rendered (see the log)"
+        return self.view
