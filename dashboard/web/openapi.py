@@ -53,6 +53,10 @@ SCHEMAS: dict[str, Schema] = {
             "id": STRING,
             "start": INSTANT,
             "end": INSTANT,
+            # The note printed the start alone: the end is the parser's default ("until about").
+            "end_estimated": {"type": "boolean"},
+            # The room the note names for this slot ("" when the note names none).
+            "room": STRING,
             "agenda_items": STRINGS,
             "title": STRING,
             "details": STRINGS,
