@@ -160,6 +160,9 @@ class LiveService:
         self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
         # Called after a room published a new state (the hall boards: live/board.py).
         self.listeners: list[Callable[[datetime], object]] = []
+        # Called with a language's renderer when it comes into use: views other than the
+        # rooms' (the hall boards) publish their frames in it then.
+        self.language_listeners: list[Callable[[Renderer], object]] = []
 
     @property
     def renderer(self) -> Renderer:
@@ -185,6 +188,8 @@ class LiveService:
             self.hub.publish(
                 overview_channel(key), self._overview_version(), self._overview(renderer)
             )
+            for listener in self.language_listeners:
+                listener(renderer)
         return renderer
 
     def render_each(self, render: Callable[[Renderer], str]) -> dict[str | None, str]:
