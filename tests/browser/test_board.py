@@ -269,8 +269,11 @@ def test_a_board_in_its_own_language_beside_one_in_the_servers(
     assert posted.status_code == 201, posted.text
     says = {"fr": "Annulée", "ar": "ملغاة", "en": "Cancelled"}
     for lang, watched in boards.items():
+        # Each board is a screen of its own: the one looked at is in front (Chromium may hold
+        # back a page in the background).
+        watched.page.bring_to_front()
         row = watched.page.locator(f'#board-now .board-row[data-room="cr2"][data-slot="{WED_PM}"]')
-        expect(row).to_have_class("board-row tone-stop say-cancelled")
+        expect(row, f"the board in {lang}").to_have_class("board-row tone-stop say-cancelled")
         expect(row.locator(".status")).to_have_text(says[lang])
         check_page(watched.page)
         assert watched.navigations == 1, f"the board in {lang} reloaded"
