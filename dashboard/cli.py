@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import sys
@@ -74,6 +75,7 @@ def cmd_now(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn  # imported here: the other commands need no server
 
+    from .logs import use_json_lines
     from .server import tune_gc, uvicorn_config
     from .store import AuditError, StorageError
     from .store.pg import SchemaError
@@ -94,6 +96,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
         raise UsageError(f"--database: {exc}") from None
     if args.workers < 1:
         raise UsageError("--workers must be 1 or more")
+    if args.log_format == "json":
+        # From the first line on: what start-up logs is JSON too, and so is what is said here.
+        use_json_lines(args.log_level)
+
+    def say(line: str) -> None:
+        if args.log_format == "json":
+            logging.getLogger("dashboard").info(line.strip())
+        else:
+            print(line, file=sys.stderr)
+
     settings = Settings.load(
         Path(args.config),
         host=args.host,
@@ -122,24 +134,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
         if start_at is None or start_at.tzinfo is not None:
             raise
         raise UsageError(f"--at: {exc}") from None
-    print(f"Serving on http://{settings.host}:{settings.port}/", file=sys.stderr)
+    say(f"Serving on http://{settings.host}:{settings.port}/")
     if not settings.public_url:
-        print(
+        say(
             "Warning: public_url is not set in settings.toml: the displays' QR codes and phone"
             " links are built from each request's Host header, and any Host is accepted. Set"
-            " public_url (and allowed_hosts) for a real installation.",
-            file=sys.stderr,
+            " public_url (and allowed_hosts) for a real installation."
         )
     for room in app.state.live.site.rooms:
-        print(
-            f"  {room.name}: display http://{settings.host}:{settings.port}/display/{room.id}",
-            file=sys.stderr,
-        )
+        say(f"  {room.name}: display http://{settings.host}:{settings.port}/display/{room.id}")
     tune_gc()
     # A worker of `serve --workers N`: the port is shared with the other workers.
     sockets = [reuse_port_socket(settings.host, settings.port)] if args.reuse_port else None
     try:
-        config = uvicorn_config(app, settings.host, settings.port, args.log_level)
+        config = uvicorn_config(
+            app, settings.host, settings.port, args.log_level, log_format=args.log_format
+        )
         uvicorn.Server(config).run(sockets=sockets)
     except SystemExit as exc:
         # uvicorn exits 3 when it cannot listen or the app's start-up fails, having logged
@@ -163,7 +173,8 @@ def serve_workers(args: argparse.Namespace, settings: Settings) -> None:
             " in-process hub serve one process only"
         )
     child = ["--host", settings.host, "--port", str(settings.port), "--config", args.config]
-    child += ["--log-level", args.log_level, "--database", settings.database_url]
+    child += ["--log-level", args.log_level, "--log-format", args.log_format]
+    child += ["--database", settings.database_url]
     child += ["--data", str(settings.data_dir)]
     child += ["--at", args.at] if args.at else []
     child += ["--speed", str(args.speed)] if args.speed is not None else []
@@ -244,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
         help="how much the server logs (default: info)",
+    )
+    serve.add_argument(
+        "--log-format",
+        default="text",
+        choices=["text", "json"],
+        help="text (default), or one JSON object a line with the request id and the room",
     )
     serve.add_argument("--data", metavar="DIR", help=DATA_HELP)
     add_database_option(serve)

@@ -51,6 +51,47 @@ def available_languages() -> list[str]:
     )
 
 
+def page_languages() -> tuple[str, ...]:
+    """The languages a reader may choose (``?lang=``, the menu, Accept-Language): the UN's six
+    that have a catalogue (English needs none), in the UN's order."""
+    available = set(available_languages())
+    return tuple(lang for lang in UN_LANGUAGES if lang in available)
+
+
+# Each language's name in itself, for the language menu (a reader looks for their own).
+LANGUAGE_NAMES = {
+    "ar": "العربية",
+    "zh": "中文",
+    "en": "English",
+    "fr": "Français",
+    "ru": "Русский",
+    "es": "Español",
+}
+
+
+def negotiate(accept_language: str, offered: tuple[str, ...]) -> str | None:
+    """The language of ``offered`` a browser's ``Accept-Language`` prefers (RFC 9110: quality
+    values, a region matching its language: "fr-CH" is "fr", "zh-Hans-CN" is "zh"); None when
+    it names none of them.  A malformed part is passed over, never an error."""
+    best: tuple[float, int, str] | None = None
+    for index, part in enumerate(accept_language.split(",")[:50]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, raw = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(raw)
+                except ValueError:
+                    quality = 0.0
+        language = tag.strip().lower().replace("_", "-").split("-")[0]
+        if language in offered and 0 < quality <= 1:
+            candidate = (-quality, index, language)
+            if best is None or candidate < best:
+                best = candidate
+    return best[2] if best is not None else None
+
+
 def check_language(language: str) -> None:
     """Raise MissingCatalogue, naming the file, for a language the screens cannot be shown in."""
     po = catalogue_path(language)

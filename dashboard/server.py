@@ -10,6 +10,7 @@ import uvicorn
 from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .logs import json_log_config
 from .web.security import MAX_WS_MESSAGE
 
 # A request's head (request line and headers) must arrive within this many seconds of the
@@ -72,7 +73,13 @@ class HeadTimeoutH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def uvicorn_config(app: Starlette, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+def uvicorn_config(
+    app: Starlette, host: str, port: int, log_level: str = "info", log_format: str = "text"
+) -> uvicorn.Config:
+    """``log_format``: "text" (uvicorn's own layout) or "json" (dashboard/logs.py)."""
+    extra: dict[str, Any] = {}
+    if log_format == "json":
+        extra["log_config"] = json_log_config(log_level)
     return uvicorn.Config(
         app,
         host=host,
@@ -88,6 +95,7 @@ def uvicorn_config(app: Starlette, host: str, port: int, log_level: str = "info"
         log_level=log_level,
         server_header=False,
         lifespan="on",
+        **extra,
     )
 
 

@@ -92,6 +92,8 @@ class Settings:
     # Host names this server answers to (empty: public_url's host and the loopback names, or
     # any host when public_url is unset).
     allowed_hosts: tuple[str, ...] = ()
+    # Addresses or networks that may read /metrics without a token (default: none).
+    metrics_allow: tuple[str, ...] = ()
     timezone: str | None = None
     # Where a meeting a note prints with its start alone ends (docs/programme-format.md).
     half_days: HalfDays = field(default_factory=HalfDays)
@@ -151,6 +153,7 @@ class Settings:
             "allowed_origins": list,
             "trusted_proxies": list,
             "allowed_hosts": list,
+            "metrics_allow": list,
             "data_dir": str,
             "live": dict,
         }
@@ -169,6 +172,11 @@ class Settings:
         except ValueError as exc:
             raise ProgrammeError(str(path), None, f"trusted_proxies: {exc}") from None
         try:
+            metrics_allow = tuple(str(p) for p in values.get("metrics_allow", []))
+            parse_networks(metrics_allow)
+        except ValueError as exc:
+            raise ProgrammeError(str(path), None, f"metrics_allow: {exc}") from None
+        try:
             hosts = check_host_patterns(values.get("allowed_hosts", []))
         except ValueError as exc:
             raise ProgrammeError(str(path), None, f"allowed_hosts: {exc}") from None
@@ -185,6 +193,7 @@ class Settings:
             timezone=values.get("timezone") or None,
             allowed_origins=tuple(str(o).rstrip("/") for o in values.get("allowed_origins", [])),
             trusted_proxies=proxies,
+            metrics_allow=metrics_allow,
             allowed_hosts=hosts,
             data_dir=(config_dir / values["data_dir"])
             if values.get("data_dir")

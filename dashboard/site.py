@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from .domain.loader import load_programme
 from .domain.note_lines import HalfDays
 from .domain.programme import Programme, ProgrammeError, Slot
 from .domain.rooms import Room, parse_rooms, programme_for
+from .logs import warn
 from .settings import Settings
 
 
@@ -34,7 +34,7 @@ def read_programme_file(
         raise ProgrammeError(str(path), None, f"cannot read the file: {exc.strerror}") from None
     result = load_programme(data, str(path), timezone, half_days)
     for warning in result.warnings:
-        print(warning, file=sys.stderr)
+        warn(str(warning))
     return result.programme
 
 

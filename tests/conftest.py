@@ -123,12 +123,13 @@ def spawn_server(
     command: Sequence[str] = (sys.executable, "-m", "dashboard.cli"),
     cwd: Path = ROOT,
     env: dict[str, str] | None = None,
+    options: Sequence[str] = ("--log-level", "warning"),
 ) -> Server:
     """``dashboard serve`` in its own process, once its /healthz answers; output to ``log``.
     ``config=None`` serves the default config; ``command`` runs another installation's
-    ``dashboard`` (tests/test_wheel.py)."""
+    ``dashboard`` (tests/test_wheel.py); ``options``: more of serve's options."""
     port = port or free_port()
-    args = [*command, "serve", "--port", str(port), "--data", str(data), "--log-level", "warning"]
+    args = [*command, "serve", "--port", str(port), "--data", str(data), *options]
     args += ["--config", str(config)] if config else []
     args += ["--at", at] if at else []
     args += ["--speed", str(speed)] if speed else []

@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 from dashboard.domain.programme import ProgrammeError
 from dashboard.domain.timeline import screen_state
 from dashboard.i18n import (
+    LANGUAGE_NAMES,
     LOCALE_DIR,
     UN_LANGUAGES,
     Formatter,
@@ -83,6 +84,7 @@ def _rendered_pages() -> tuple[list[str], set[str]]:
     pages.append(renderer.render("error.html", status=404, room="x", rooms=site.rooms))
     pages.append(renderer.render("error.html", status=500, room=None, rooms=()))
     data = {room.name, programme.title, programme.session, programme.venue, "http://x/"}
+    data |= set(LANGUAGE_NAMES.values())  # the language menu: each name in itself, untranslated
     for slot in programme.slots:
         data |= {slot.title, *slot.details}
         data |= {f.text for f in slot.footnotes} | {f.marker for f in slot.footnotes}

@@ -8,8 +8,10 @@ board once and publishes it on the ``board`` channel.  Every board of the buildi
 its filter (``?rooms=``, ``?programme=``), gets the same frame: each row carries its room and
 programme, and the page shows the rows its filter asks for (static/js/board.js).
 
-Rendering is one function of the board's data and a ``Renderer`` (``render_board``): the
-language is the renderer's, so boards in several languages need only a renderer each.
+Rendering is one function of the board's data and a ``Renderer`` (``render_board``): each
+change is rendered once in every language in use (``LiveService.render_each``) and published
+on that language's channel (``board``, ``board@fr``...); a language coming into use later
+(``LiveService.use_language``) gets the board as it stands at once.
 """
 
 from __future__ import annotations
@@ -74,9 +76,11 @@ class Board:
         self.service = service
         self.hub = hub
         self.view: BoardView | None = None
-        self.frame = ""
+        # The live region as last published, by language (None: the server's default).
+        self.regions: dict[str | None, str] = {}
         self._pending: datetime | None = None  # an update booked on the loop, at this instant
         service.listeners.append(self.changed)
+        service.language_listeners.append(self.new_language)
 
     def changed(self, instant: datetime) -> None:
         """A room published a new state.  On the event loop, the board is updated once after
@@ -137,14 +141,37 @@ class Board:
                 return False
             version = (self.view.version if self.view else 0) + 1
             view = BoardView(phases, site.rooms, dict(site.programmes), version, instant, banners)
-            renderer = self.service.renderer
-            frame = render_board(renderer, view) + renderer.heartbeat_frame
+            regions = self.service.render_each(lambda r: render_board(r, view))
         except Exception:
             log.exception("the hall board could not be rendered; it keeps its last frame")
             return False
-        self.view, self.frame = view, frame
-        self.hub.publish(BOARD, version, frame)
+        self.view, self.regions = view, regions
+        self.service.publish_each(BOARD, version, self._frames(regions))
         return True
+
+    def _frames(self, regions: dict[str | None, str]) -> dict[str | None, str]:
+        renderers = self.service.renderers
+        return {k: text + renderers.get(k).heartbeat_frame for k, text in regions.items()}
+
+    def new_language(self, renderer: Renderer) -> None:
+        """A language came into use: the board as it stands, rendered and published in it."""
+        key = self.service.renderers.key(renderer.language)
+        if self.view is None or key in self.regions:
+            return
+        try:
+            region = render_board(renderer, self.view)
+        except Exception:
+            log.exception("the hall board could not be rendered in %s", renderer.language)
+            return
+        self.regions[key] = region
+        self.service.publish_each(BOARD, self.view.version, self._frames({key: region}))
+
+    def region(self, renderer: Renderer) -> str:
+        """The live region as last published in ``renderer``'s language (for the page)."""
+        key = self.service.renderers.key(renderer.language)
+        if key not in self.regions:
+            self.new_language(renderer)
+        return self.regions.get(key) or render_board(renderer, self.current())
 
     def current(self) -> BoardView:
         """The board as last published (computed now if it never was, or if a room's change

@@ -13,6 +13,7 @@ refused (``AlreadySent``, 422, as the IETF Idempotency-Key draft answers), and n
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from ..domain.requests import (
     parse_request,
     request_fingerprint,
 )
+from ..metrics import Metrics
 from ..store import KeyReused, Store, StoredOverride
 from .scheduler import RoomScheduler
 from .service import LiveService
@@ -54,10 +56,17 @@ class AlreadySent(OverrideError):
 
 
 class OverrideDesk:
-    def __init__(self, service: LiveService, scheduler: RoomScheduler, store: Store) -> None:
+    def __init__(
+        self,
+        service: LiveService,
+        scheduler: RoomScheduler,
+        store: Store,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.service = service
         self.scheduler = scheduler
         self.store = store
+        self.metrics = metrics
         self._lock = asyncio.Lock()
 
     def draft(
@@ -88,6 +97,7 @@ class OverrideDesk:
         key_scope: str | None = None,
     ) -> Receipt:
         """``key_scope``: whose keys ``idempotency_key`` is among (default: ``author``)."""
+        started = time.perf_counter()  # the request read: waiting for the lock counts too
         request = parse_request(body)  # a malformed request is refused before any key is read
         fingerprint = request_fingerprint(request)
         scope = author if key_scope is None else key_scope
@@ -121,6 +131,8 @@ class OverrideDesk:
         for room in affected_rooms(override, target):
             if self.service.site.room(room) is not None:
                 self.scheduler.update(room)
+        if self.metrics is not None:
+            self.metrics.override_latency.observe(time.perf_counter() - started)
         return Receipt(override, stored.seq, created)
 
     async def apply_stored(self, stored: StoredOverride) -> None:

@@ -45,11 +45,14 @@ class Subscriber:
         self.dropped = 0  # frames replaced before they were sent (the client was slow)
         self.sent = 0  # the version of the last frame taken (0: none yet)
 
-    def offer(self, frame: Frame) -> None:
-        if self._pending is not None and self._pending.version != HEARTBEAT_VERSION:
+    def offer(self, frame: Frame) -> bool:
+        """Put ``frame`` in the mailbox; True when it replaced an unsent frame (dropped)."""
+        replaced = self._pending is not None and self._pending.version != HEARTBEAT_VERSION
+        if replaced:
             self.dropped += 1
         self._pending = frame
         self._event.set()
+        return replaced
 
     def close(self) -> None:
         self.closed = True
@@ -80,6 +83,8 @@ class Hub:
     def __init__(self) -> None:
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._latest: dict[str, Frame] = {}
+        # Frames replaced unsent (latest wins), per channel, since start-up: for /metrics.
+        self.dropped: dict[str, int] = {}
 
     def publish(
         self,
@@ -94,8 +99,11 @@ class Hub:
         frame = Frame(version, text, short, brief_after)
         self._latest[channel] = frame
         subscribers = self._subscribers.get(channel, ())
+        dropped = 0
         for subscriber in subscribers:
-            subscriber.offer(frame)
+            dropped += subscriber.offer(frame)
+        if dropped:
+            self.dropped[channel] = self.dropped.get(channel, 0) + dropped
         return len(subscribers)
 
     def subscribe(self, channel: str) -> Subscriber:
@@ -132,6 +140,10 @@ class Hub:
 
     def count(self, channel: str) -> int:
         return len(self._subscribers.get(channel, ()))
+
+    def counts(self) -> dict[str, int]:
+        """Subscribers per channel (channels without any are not listed)."""
+        return {channel: len(subs) for channel, subs in self._subscribers.items()}
 
     def close(self) -> None:
         """Close every subscription (server shutdown)."""

@@ -1,12 +1,14 @@
-"""Rendering: one Jinja2 environment for pages and for the live partials pushed to screens.
+"""Rendering: one Jinja2 environment per language (a ``Renderer``; live/languages.py keeps one per
+language in use) for pages and for the live partials pushed to screens.
 
-Partials are rendered once per state change, never per client, and without a request: they use
-``asset()`` and plain paths, never ``url_for``.  Autoescaping is on for every template, whatever
-its name, since programme and override texts come from outside.
+Partials are rendered once per state change and language, never per client, and without a
+request: they use ``asset()`` and plain paths, never ``url_for``.  Autoescaping is on for every
+template, whatever its name, since programme and override texts come from outside.
 
 Every page carries the server's *build* (``data-build`` on ``<body>``): a hash over the static
-files, the templates and the language's catalogue, computed at start-up.  The heartbeat frame
-carries it too, so an open display notices a deploy and reloads itself (static/js/display.js).
+files, the templates and the catalogues of the languages served, computed at start-up.  The
+heartbeat frame carries it too, so an open display notices a deploy and reloads itself
+(static/js/display.js).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -32,7 +35,13 @@ from ..domain.programme import Programme
 from ..domain.requests import may_clear
 from ..domain.rooms import Room
 from ..domain.timeline import Say, ScreenState, Status
-from ..i18n import Formatter, load_translations, text_direction
+from ..i18n import (
+    LANGUAGE_NAMES,
+    Formatter,
+    load_translations,
+    page_languages,
+    text_direction,
+)
 from ..resources import LOCALE_DIR, TEMPLATES_DIR
 from ..timings import LiveTimings
 
@@ -152,17 +161,20 @@ def unbroken(text: str) -> str:
     return text.replace(" ", "\u00a0")
 
 
-def build_id(assets: Assets | None, templates_dir: Path, language: str) -> str:
+def build_id(assets: Assets | None, templates_dir: Path, *languages: str) -> str:
     """What a page is made of, as one short hash: the static files, every template, the
-    language and its catalogue.  Pages built from other files reload themselves."""
+    languages and their catalogues.  Pages built from other files reload themselves.  A server
+    rendering several languages gives all its renderers one build over every catalogue, so the
+    one heartbeat frame (which carries it) serves pages in any language."""
     h = hashlib.sha256(assets.fingerprint() if assets is not None else b"")
     for file in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
         h.update(f"\0{file.relative_to(templates_dir).as_posix()}\0".encode())
         h.update(file.read_bytes())
-    h.update(f"\0{language}\0".encode())
-    catalogue = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if catalogue.is_file():
-        h.update(catalogue.read_bytes())
+    for language in languages:
+        h.update(f"\0{language}\0".encode())
+        catalogue = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+        if catalogue.is_file():
+            h.update(catalogue.read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -183,11 +195,14 @@ class Renderer:
         room_names: dict[str, str] | None = None,
         assets: Assets | None = None,
         timings: LiveTimings | None = None,
+        build: str | None = None,
+        default_language: str | None = None,
     ) -> None:
         """``assets``: the static files, for versioned URLs (None: plain ``/static/`` paths, for
-        tests that render without serving)."""
+        tests that render without serving).  ``build``: the server's build, when it renders
+        several languages (``build_id`` over them all); default: this language's."""
         self.language = language
-        self.build = build_id(assets, templates_dir, language)
+        self.build = build or build_id(assets, templates_dir, language)
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
             autoescape=True,
@@ -203,6 +218,7 @@ class Renderer:
             fmt=Formatter(language),
             lang=language,
             dir=text_direction(language),
+            languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in page_languages()],
             Status=Status,
             Say=Say,
             minutes_left=minutes_left,
@@ -215,6 +231,16 @@ class Renderer:
             room_names=room_names or {},
             room_may_undo=room_may_undo,
         )
+        default = default_language or language
+
+        def live_url(path: str, **params: str) -> str:
+            """A socket's address on this page: the page's language (unless the server's
+            default) and ``params``, those given."""
+            query = {"lang": language} if language != default else {}
+            query.update({k: v for k, v in params.items() if v})
+            return path + ("?" + urlencode(query) if query else "")
+
+        self.env.globals["live_url"] = live_url
         self.env.filters["links"] = links
         self.env.filters["unbroken"] = unbroken
         # Swapped into the page's own #heartbeat: "this link is alive, and this is my build".

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from ..logs import room_context
+from ..metrics import Metrics
 from .service import LiveService
 
 log = logging.getLogger(__name__)
@@ -44,8 +46,9 @@ class RoomHealth:
 
 
 class RoomScheduler:
-    def __init__(self, service: LiveService) -> None:
+    def __init__(self, service: LiveService, metrics: Metrics | None = None) -> None:
         self.service = service
+        self.metrics = metrics
         self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         self._failures: dict[str, int] = {}
         self._errors: dict[str, str] = {}
@@ -64,6 +67,10 @@ class RoomScheduler:
     def update(self, room_id: str, at: datetime | None = None) -> None:
         """Refresh a room now and book its next change (also after an override lands).  Never
         raises: the room's screens must go on changing whatever one refresh did."""
+        with room_context(room_id):  # every line logged meanwhile names the room
+            self._update(room_id, at)
+
+    def _update(self, room_id: str, at: datetime | None) -> None:
         if self.service.site.room(room_id) is None:  # gone with a revised rooms.toml
             self._forget(room_id)
             return
@@ -123,6 +130,16 @@ class RoomScheduler:
 
     async def _tick(self, room_id: str, change: datetime | None) -> None:
         self.update(room_id, change)
+        published = room_id not in self._failures
+        if self.metrics is not None and change is not None and published:
+            # Booked instant (in real time, as the job was planned) to published: the lag a
+            # screen connected now saw.  A retry's lag counts from the change it retried.
+            lag = datetime.now(UTC) - self.service.clock.real_time_of(change)
+            self.metrics.boundary_lag.labels(room_id).observe(max(0.0, lag.total_seconds()))
+
+    def booked(self) -> dict[str, datetime | None]:
+        """Each room with a job booked, and the change it is for (None: a retry)."""
+        return dict(self._booked)
 
     def next_run(self, room_id: str) -> datetime | None:
         job = self.scheduler.get_job(job_id(room_id))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ..clock import Clock
@@ -22,6 +22,7 @@ from ..domain.rooms import Room
 from ..domain.timeline import RoomTimeline, ScreenState, next_screen_change, screen_state
 from ..site import Site
 from .hub import Hub
+from .languages import Renderers, localized_channel
 from .memory import OverrideMemory
 from .render import Renderer, RoomView, banner_windows
 
@@ -31,12 +32,17 @@ OVERVIEW = "overview"
 MAX_COMING = 64
 
 
-def display_channel(room_id: str) -> str:
-    return f"display:{room_id}"
+def display_channel(room_id: str, language: str | None = None) -> str:
+    """A room's displays in ``language`` (None: the server's default language)."""
+    return localized_channel(f"display:{room_id}", language)
 
 
-def room_channel(room_id: str) -> str:
-    return f"room:{room_id}"
+def room_channel(room_id: str, language: str | None = None) -> str:
+    return localized_channel(f"room:{room_id}", language)
+
+
+def overview_channel(language: str | None = None) -> str:
+    return localized_channel(OVERVIEW, language)
 
 
 def console_channel(room_id: str, every_room: bool = True) -> str:
@@ -54,12 +60,17 @@ class CachedPage:
 
 @dataclass(frozen=True)
 class Timeline:
-    """A display's states to come, rendered once, resent only when they change."""
+    """A display's states to come, rendered once per language, resent only when they change."""
 
     entries: tuple[tuple[datetime, ScreenState], ...]
     coming: tuple[RoomView, ...]
-    html: str
     version: int  # the room's version when it was rendered
+    htmls: dict[str, str] = field(default_factory=dict)  # by language, as first asked for
+
+    def html(self, renderer: Renderer) -> str:
+        if renderer.language not in self.htmls:
+            self.htmls[renderer.language] = renderer.display_timeline(self.coming)
+        return self.htmls[renderer.language]
 
     def still(self, entries: Sequence[tuple[datetime, ScreenState]], now: datetime) -> bool:
         """The same future as ``entries``, as seen at ``now`` (past entries are spent).  A
@@ -92,13 +103,34 @@ class Timeline:
 
 
 @dataclass(frozen=True)
+class RoomTexts:
+    """A room's state rendered in one language: what each of its channels is sent."""
+
+    now: str  # the display's state now
+    timeline: str  # the display's states to come
+    room: str  # the phone's room page
+    card: str  # the room's card on the phones' overview
+
+
+@dataclass(frozen=True)
 class Committed:
     """What a room's screens were last sent."""
 
     key: tuple[ScreenState, tuple[Override, ...], int]
     view: RoomView
     timeline: Timeline
-    card: str
+    texts: dict[str, RoomTexts] = field(default_factory=dict)  # by language
+
+    def in_language(self, renderer: Renderer) -> RoomTexts:
+        """Rendered once per language (a language first asked for later renders it then)."""
+        if renderer.language not in self.texts:
+            self.texts[renderer.language] = RoomTexts(
+                now=renderer.display_now(self.view),
+                timeline=self.timeline.html(renderer),
+                room=renderer.room_frame(self.view),
+                card=renderer.card(self.view),
+            )
+        return self.texts[renderer.language]
 
 
 class LiveService:
@@ -109,10 +141,16 @@ class LiveService:
         renderer: Renderer,
         hub: Hub,
         overrides: Sequence[Override] = (),
+        make_renderer: Callable[[str], Renderer] | None = None,
     ) -> None:
+        """``renderer``: the server's default language; ``make_renderer(lang)``: another
+        language's, made when a reader first asks for it."""
         self.site = site
         self.clock = clock
-        self.renderer = renderer
+        # Without a factory (tests), another language's renderer shares the default's build.
+        self.renderers = Renderers(
+            renderer, make_renderer or (lambda lang: Renderer(lang, build=renderer.build))
+        )
         self.hub = hub
         self.memory = OverrideMemory(overrides, site.programmes, clock.now())
         self.boot = format(int(clock.now().timestamp() * 1000), "x")
@@ -122,6 +160,51 @@ class LiveService:
         self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
         # Called after a room published a new state (the hall boards: live/board.py).
         self.listeners: list[Callable[[datetime], object]] = []
+        # Called with a language's renderer when it comes into use: views other than the
+        # rooms' (the hall boards) publish their frames in it then.
+        self.language_listeners: list[Callable[[Renderer], object]] = []
+
+    @property
+    def renderer(self) -> Renderer:
+        """The default language's renderer (the console's, and the plain channels')."""
+        return self.renderers.default
+
+    @renderer.setter
+    def renderer(self, renderer: Renderer) -> None:
+        self.renderers.default = renderer
+
+    def use_language(self, language: str) -> Renderer:
+        """Make ``language`` one in use: a language not yet in use is rendered and published
+        now for every room already published (and then at each change).  Raises KeyError for
+        a language not offered."""
+        new = language not in {r.language for r in self.renderers.in_use()}
+        renderer = self.renderers.get(language)
+        if new:
+            key = self.renderers.key(language)
+            for room, committed in self._committed_rooms():
+                texts = committed.in_language(renderer)
+                self._publish_display(room.id, committed, texts, renderer, key)
+                self.hub.publish(room_channel(room.id, key), committed.view.version, texts.room)
+            self.hub.publish(
+                overview_channel(key), self._overview_version(), self._overview(renderer)
+            )
+            for listener in self.language_listeners:
+                listener(renderer)
+        return renderer
+
+    def render_each(self, render: Callable[[Renderer], str]) -> dict[str | None, str]:
+        """``render(renderer)`` in every language in use, keyed as channels are (None: the
+        default language): for a live view's frames, rendered once per change per language."""
+        return {self.renderers.key(r.language): render(r) for r in self.renderers.in_use()}
+
+    def publish_each(self, channel: str, version: int, texts: dict[str | None, str]) -> None:
+        for key, text in texts.items():
+            self.hub.publish(localized_channel(channel, key), version, text)
+
+    def count(self, channel_of: Callable[[str | None], str]) -> int:
+        """Subscribers of a channel in every language in use."""
+        keys = {self.renderers.key(r.language) for r in self.renderers.in_use()}
+        return sum(self.hub.count(channel_of(key)) for key in keys)
 
     @property
     def overrides(self) -> tuple[Override, ...]:
@@ -142,7 +225,7 @@ class LiveService:
         """Publish revised programmes: one assignment, so no render mixes old and new.  Rooms
         keep their last published state (pages and JSON still answer) until each re-renders."""
         self.site = site
-        self.renderer.use_rooms({r.id: r.name for r in site.rooms})
+        self.renderers.use_rooms({r.id: r.name for r in site.rooms})
         self._generation += 1
         self._pages.clear()
         for gone in set(self._rooms) - {r.id for r in site.rooms}:
@@ -182,36 +265,60 @@ class LiveService:
             # state to come): the page's clock shows and hides each at its instants.
             windows=banner_windows([(None, state), *entries]),
         )
-        # Render everything first: an exception here leaves the room as it was.
+        # Render everything first, in every language in use: an exception here leaves the
+        # room as it was.
         timeline = self._timeline(view, entries, instant, before, key)
-        now_html = self.renderer.display_now(view)
-        room_frame = self.renderer.room_frame(view)
+        committed = Committed(key, view, timeline)
+        renderers = self.renderers.in_use()
+        texts = [committed.in_language(r) for r in renderers]
         console_frame = self.renderer.console_frame(view, undo_all=True)
         console_own = self.renderer.console_frame(view, undo_all=False)
-        card = self.renderer.card(view)
-        cards = {r.id: c.card for r, c in self._committed_rooms()}
-        cards[room_id] = card
-        overview = "".join(cards.get(r.id, "") for r in self.site.rooms)
+        overviews = [self._overview(r, (room_id, committed)) for r in renderers]
         # Commit, then publish (publishing never raises: it only fills mailboxes).
-        self._rooms[room_id] = Committed(key, view, timeline, card)
+        self._rooms[room_id] = committed
         self._published_at[room_id] = instant
-        build = self.renderer.heartbeat_frame  # the server's build: a display after a deploy
-        self.hub.publish(
-            display_channel(room_id),
-            version,
-            now_html + timeline.html + build,
-            brief=now_html + build,
-            brief_after=timeline.version,
-        )
-        self.hub.publish(room_channel(room_id), version, room_frame)
+        for renderer, text, overview in zip(renderers, texts, overviews, strict=True):
+            lang = self.renderers.key(renderer.language)
+            self._publish_display(room_id, committed, text, renderer, lang)
+            self.hub.publish(room_channel(room_id, lang), version, text.room)
+            self.hub.publish(overview_channel(lang), self._overview_version(), overview)
         self.hub.publish(console_channel(room_id), version, console_frame)
         self.hub.publish(console_channel(room_id, every_room=False), version, console_own)
-        self.hub.publish(
-            OVERVIEW, sum(c.view.version for _, c in self._committed_rooms()), overview
-        )
         for listener in self.listeners:
             listener(instant)
         return True
+
+    def _publish_display(
+        self,
+        room_id: str,
+        committed: Committed,
+        texts: RoomTexts,
+        renderer: Renderer,
+        lang: str | None,
+    ) -> None:
+        build = renderer.heartbeat_frame  # the server's build: a display after a deploy
+        self.hub.publish(
+            display_channel(room_id, lang),
+            committed.view.version,
+            texts.now + texts.timeline + build,
+            brief=texts.now + build,
+            brief_after=committed.timeline.version,
+        )
+
+    def _overview(self, renderer: Renderer, new: tuple[str, Committed] | None = None) -> str:
+        """The phones' overview in one language: every room's card, ``new`` one included."""
+        rooms = dict(self._committed_rooms_by_id())
+        if new is not None:
+            rooms[new[0]] = new[1]
+        return "".join(
+            rooms[r.id].in_language(renderer).card for r in self.site.rooms if r.id in rooms
+        )
+
+    def _overview_version(self) -> int:
+        return sum(c.view.version for _, c in self._committed_rooms())
+
+    def _committed_rooms_by_id(self) -> list[tuple[str, Committed]]:
+        return [(r.id, c) for r, c in self._committed_rooms()]
 
     def _committed_rooms(self) -> list[tuple[Room, Committed]]:
         return [(r, self._rooms[r.id]) for r in self.site.rooms if r.id in self._rooms]
@@ -231,8 +338,7 @@ class LiveService:
         ):
             return before.timeline
         coming = tuple(replace(view, state=state, since=at, windows=()) for at, state in entries)
-        html = self.renderer.display_timeline(coming)
-        return Timeline(tuple(entries), coming, html, view.version)
+        return Timeline(tuple(entries), coming, view.version)
 
     def states(self, room_id: str) -> list[tuple[datetime | None, ScreenState]] | None:
         """The room's state as last published (at None) and its states to come after it, each
@@ -291,8 +397,16 @@ class LiveService:
     def version(self, room_id: str) -> int:
         return self.view(room_id).version
 
-    def page(self, key: str, versions: tuple[int, ...], build: Callable[[], str]) -> CachedPage:
-        """A page rendered once per state version (phones reload often, on weak links)."""
+    def page(
+        self,
+        key: str,
+        versions: tuple[int, ...],
+        build: Callable[[], str],
+        language: str | None = None,
+    ) -> CachedPage:
+        """A page rendered once per state version and language (phones reload often, on weak
+        links)."""
+        key = localized_channel(key, self.renderers.key(language))
         cached = self._pages.get(key)
         if cached is not None and cached[0] == versions:
             return cached[1]

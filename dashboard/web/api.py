@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -105,8 +106,8 @@ async def healthz(request: Request) -> JSONResponse:
         tz = service.site.programmes[room.id].tz
         rooms[room.id] = {
             "version": service.version(room.id),
-            "screens": service.hub.count(display_channel(room.id)),
-            "phones": service.hub.count(room_channel(room.id)),
+            "screens": service.count(partial(display_channel, room.id)),
+            "phones": service.count(partial(room_channel, room.id)),
             "next_change": _iso(health.next_change, tz),
             "last_publish": _iso(published, tz),
             "behind": health.behind,

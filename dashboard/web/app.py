@@ -23,19 +23,21 @@ from starlette.routing import Route, WebSocketRoute
 from ..assets import Assets
 from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
+from ..i18n import page_languages
 from ..live.board import Board
 from ..live.desk import OverrideDesk, load_log
 from ..live.follow import Follower
 from ..live.hub import Hub
 from ..live.published import materialise, revision_texts
 from ..live.reload import WATCH_SECONDS, Reloader
-from ..live.render import Renderer
+from ..live.render import Renderer, build_id
 from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
 from ..live.scheduler import RoomScheduler
 from ..live.screen_sync import SYNC_SECONDS, ScreenSync
 from ..live.screens import ScreenRegistry
 from ..live.service import LiveService
-from ..resources import STATIC_DIR
+from ..metrics import Metrics
+from ..resources import STATIC_DIR, TEMPLATES_DIR
 from ..settings import Settings, parse_networks
 from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
 from ..store import AuditError, StorageError, Store
@@ -47,14 +49,18 @@ from . import (
     display,
     errors,
     feeds,
+    openapi,
     overrides_api,
     phone,
     revisions,
     static,
     ws,
 )
+from . import metrics as metrics_view
 from .auth import LoginGate
+from .metrics import LiveCollector
 from .proxies import ForwardedMiddleware
+from .request_id import RequestIdMiddleware
 from .security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 
@@ -89,12 +95,24 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     site = load_site(settings)  # a bad programme stops the start here, with its line named
     clock = clock or make_clock(settings, site)
     assets = Assets.load(STATIC_DIR)  # read and compressed once; served from memory
-    renderer = Renderer(
-        settings.language,
-        room_names={r.id: r.name for r in site.rooms},
-        assets=assets,
-        timings=settings.live,
-    )
+    # One build over every language, so the one heartbeat serves pages in any of them; the
+    # default language first: displays without ?lang= reload into a new default.
+    build = build_id(assets, TEMPLATES_DIR, settings.language, *page_languages())
+
+    def make_renderer(language: str) -> Renderer:
+        """A language's renderer (the default one now, others when first asked for: the
+        rooms then are those of the programmes running)."""
+        rooms = live.site.rooms if language != settings.language else site.rooms
+        return Renderer(
+            language,
+            room_names={r.id: r.name for r in rooms},
+            assets=assets,
+            timings=settings.live,
+            build=build,
+            default_language=settings.language,
+        )
+
+    renderer = make_renderer(settings.language)
     hub = Hub()
     store = Store(settings.store_database, key_path=settings.audit_key)
     # A log that does not verify is refused loudly: serving it would show forged overrides.
@@ -113,17 +131,24 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     published = shared_programmes(settings, store, site, clock.now())
     if published is not None:
         site = published[0]
+    startup_storage_errors: list[str] = []
     # Meetings keep the ids they had when last published (a file revised while stopped).
     site = with_identities(site, previous_slots(store.slot_snapshots()))
     try:
         store.save_slot_snapshots(slot_snapshots(site), clock.now())
     except StorageError as exc:  # serve all the same; /healthz reports the storage
+        startup_storage_errors.append(exc.state)
         logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
     overrides, last_seq = load_log(store)
-    live = LiveService(site, clock, renderer, hub, overrides)
+    live = LiveService(site, clock, renderer, hub, overrides, make_renderer)
     hall_board = Board(live, hub)  # published after every room's change
-    scheduler = RoomScheduler(live)
-    desk = OverrideDesk(live, scheduler, store)
+    metrics = Metrics()  # this app's own registry (several apps may share a process)
+    scheduler = RoomScheduler(live, metrics)
+    metrics.add_collector(LiveCollector(hub, scheduler))
+    metrics.add_rooms([r.id for r in site.rooms])
+    for state in startup_storage_errors:
+        metrics.database_errors.labels(state).inc()
+    desk = OverrideDesk(live, scheduler, store, metrics)
     reloader = Reloader(settings, live, scheduler, store)
     # On PostgreSQL, other processes append and publish too: follow them (live/follow.py).
     follower = None
@@ -199,16 +224,19 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/programme", api.programme),
         Route("/api/programme/reload", overrides_api.reload_programme, methods=["POST"]),
         Route("/api/time", api.server_time),
+        Route("/api/openapi.json", openapi.openapi),
         # Feeds for calendars and schedule apps (the overrides in force applied).
         Route("/programme.ics", feeds.programme_ics),
         Route("/schedule.xml", feeds.schedule_xml),
         Route("/schedule.json", feeds.schedule_json),
         Route("/healthz", api.healthz),
+        Route("/metrics", metrics_view.metrics),
         Route("/static/{name:path}", static.asset_file, name="static"),
     ]
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(RequestIdMiddleware),  # first: every line logged after has the id
             Middleware(SecurityHeadersMiddleware),
             # The peer's real address and scheme, from the configured proxies only.
             Middleware(ForwardedMiddleware, trusted=parse_networks(settings.trusted_proxies)),
@@ -237,6 +265,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.desk = desk
     app.state.reloader = reloader
     app.state.follower = follower
+    app.state.metrics = metrics
+    app.state.metrics_allow = parse_networks(settings.metrics_allow)
     # A display is known once heard from half a heartbeat period after connecting, at least.
     app.state.screens = ScreenRegistry(timedelta(seconds=settings.live.heartbeat / 2))
     app.state.screens.labels = store.screen_labels()  # given by staff, kept across restarts

@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 
+from ..metrics import Metrics
 from ..store import Session, Store
 
 SESSION_COOKIE = "dsh_session"
@@ -69,6 +70,11 @@ class Actor:
         if self.role == "secretariat" and not self.rooms:
             return None
         return frozenset(self.rooms)
+
+
+def metrics_of(conn: HTTPConnection) -> Metrics:
+    metrics: Metrics = conn.app.state.metrics
+    return metrics
 
 
 def store_of(conn: HTTPConnection) -> Store:
@@ -234,6 +240,7 @@ async def login(request: Request, name: str, password: str) -> tuple[str, Sessio
         for key, limit in zip(keys, limits, strict=False):
             failures = await run_in_threadpool(store.login_failures, key, now - LOGIN_WINDOW)
             if failures + gate.pending.get(key, 0) >= limit:
+                metrics_of(request).throttled.labels("login").inc()
                 raise HTTPException(429, "too many failed attempts; try again in 15 minutes")
         on_account = await run_in_threadpool(store.login_failures, account, now - LOGIN_WINDOW)
         gate.begin(keys)
@@ -245,10 +252,16 @@ async def login(request: Request, name: str, password: str) -> tuple[str, Sessio
             await asyncio.sleep(delay)
         async with gate.hashing():
             user = await run_in_threadpool(store.check_password, name, password)
+    except HTTPException as exc:
+        gate.end(keys)
+        if exc.status_code == 429:
+            metrics_of(request).throttled.labels("hashing").inc()
+        raise
     except BaseException:
         gate.end(keys)
         raise
     if user is None:
+        metrics_of(request).login_failures.inc()
         async with gate.lock:
             try:
                 for key in keys:

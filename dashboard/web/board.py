@@ -9,9 +9,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
-from ..live.board import Board, programme_key, render_board
+from ..live.board import Board, programme_key
 from ..live.render import epoch_ms
 from .errors import ProgrammeNotFound, RoomNotFound
+from .language import asked_language, default_language
 from .views import live
 
 MAX_FILTER = 2000  # characters of ?rooms= (40 rooms of 40 characters, with commas)
@@ -40,19 +41,22 @@ def board_filter(conn: HTTPConnection) -> tuple[list[str], str]:
 
 
 async def board_page(request: Request) -> HTMLResponse:
+    """``?lang=fr``: in French (one language; a language not offered is refused, 400)."""
     rooms, programme = board_filter(request)
     service = live(request)
-    view = board_of(request).current()
+    renderer = service.use_language(asked_language(request) or default_language(request))
+    board = board_of(request)
+    view = board.current()
     screen = request.query_params.get("screen", "")[:40]
     # Without a name, an id for the page to keep (static/js/live.js): staff can label it.
     screen_id = "" if screen.strip() else f"display-{secrets.token_hex(4)}"
     first = service.site.rooms[0].id if service.site.rooms else None
     timezone = service.site.programmes[first].timezone if first else "UTC"
     day = view.since.astimezone(service.site.programmes[first].tz).date() if first else None
-    html = service.renderer.render(
+    html = renderer.render(
         "board.html",
         b=view,
-        board_html=render_board(service.renderer, view),
+        board_html=board.region(renderer),
         rooms=rooms,
         programme=programme,
         screen=screen,

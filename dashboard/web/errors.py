@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..domain.rooms import Room
+from ..i18n import negotiate, page_languages
+from ..live.render import Renderer
 from ..live.service import LiveService
 from ..store import StorageError
 from .auth import session_actor
@@ -20,6 +22,39 @@ class RoomNotFound(HTTPException):
     def __init__(self, room: str) -> None:
         super().__init__(404, f"no room {room!r}")
         self.room = room
+
+
+# The cookie that keeps a reader's choice of language (web/language.py sets it).
+LANGUAGE_COOKIE = "lang"
+
+
+def page_renderer(request: Request) -> Renderer:
+    """An error page in the reader's language, chosen as the phone pages choose theirs
+    (web/language.py), except that a ``?lang=`` not offered is passed over (the page says
+    so); the console's pages stay in the server's language."""
+    service: LiveService = request.app.state.live
+    if request.url.path.startswith("/chair"):
+        return service.renderer
+    offered = page_languages()
+    asked = request.query_params.get("lang", "").split(",")[0].strip().lower()
+    kept = request.cookies.get(LANGUAGE_COOKIE, "")
+    if asked in offered:
+        language: str | None = asked
+    elif kept in offered:
+        language = kept
+    else:
+        language = negotiate(request.headers.get("accept-language", ""), offered)
+    try:
+        return service.use_language(language) if language else service.renderer
+    except KeyError:
+        return service.renderer
+
+
+class BadLanguage(HTTPException):
+    """A ``?lang=`` (or ``?every=``) that cannot be served: 400, with the languages offered."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
 
 
 class ProgrammeNotFound(HTTPException):
@@ -84,13 +119,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
     room = exc.room if isinstance(exc, RoomNotFound) else None
     # A display's address that names no room: the list of displays, not the phone pages.
     displays = request.url.path.startswith("/display/")
-    html = request.app.state.renderer.render(
+    html = page_renderer(request).render(
         "error.html",
         status=exc.status_code,
         room=room,
         programme=exc.programme if isinstance(exc, ProgrammeNotFound) else None,
         rooms=_rooms(request),
         displays=displays,
+        bad_language=isinstance(exc, BadLanguage),
+        detail=exc.detail if isinstance(exc, BadLanguage) else "",
     )
     return HTMLResponse(html, status_code=exc.status_code)
 
@@ -101,7 +138,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return await console_error(request, 500, "server")
     if _wants_json(request):
         return JSONResponse({"error": "internal error"}, status_code=500)
-    html = request.app.state.renderer.render("error.html", status=500, room=None, rooms=())
+    html = page_renderer(request).render("error.html", status=500, room=None, rooms=())
     return HTMLResponse(html, status_code=500)
 
 
@@ -117,13 +154,14 @@ async def storage_error(request: Request, exc: Exception) -> Response:
     acknowledged.  Logged once per request, without a traceback (the cause is the disk)."""
     assert isinstance(exc, StorageError)
     status = 507 if exc.state == "full" else 503
+    request.app.state.metrics.database_errors.labels(exc.state).inc()
     log.error("%s %s: %s", request.method, request.url.path, exc)
     message = STORAGE_MESSAGES.get(exc.state, STORAGE_MESSAGES["failing"])
     if _console_action(request):
         return await console_error(request, status, f"storage-{exc.state}")
     if _wants_json(request):
         return JSONResponse({"error": message, "storage": exc.state}, status_code=status)
-    html = request.app.state.renderer.render("error.html", status=status, room=None, rooms=())
+    html = page_renderer(request).render("error.html", status=status, room=None, rooms=())
     return HTMLResponse(html, status_code=status)
 
 

@@ -19,15 +19,19 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from prometheus_client import Counter
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
 
 from ..live.board import BOARD, BOARD_ROOM
 from ..live.hub import Hub, Subscriber
+from ..live.languages import localized_channel
 from ..live.screens import Screen, ScreenRegistry, screen_name
-from ..live.service import OVERVIEW, console_channel, display_channel, room_channel
+from ..live.service import console_channel, display_channel, overview_channel, room_channel
 from ..store import Session
-from .auth import session_actor, session_still_live
+from .auth import metrics_of, session_actor, session_still_live
+from .errors import BadLanguage
+from .language import socket_language
 from .security import MAX_WS_MESSAGE, origin_allowed
 from .views import live
 
@@ -101,10 +105,11 @@ def message_budget(websocket: WebSocket) -> MessageBudget:
     return MessageBudget(max(MIN_RATE, 4 / heartbeat))
 
 
-async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
+async def _pump(websocket: WebSocket, subscriber: Subscriber, sent: Counter) -> None:
     """Send each frame the subscriber's mailbox gets (states and the hub's heartbeats)."""
     while (frame := await subscriber.next()) is not None:
         await websocket.send_text(frame.text)
+        sent.inc()
 
 
 async def _read(websocket: WebSocket, screen: Screen | None = None) -> int | None:
@@ -118,6 +123,7 @@ async def _read(websocket: WebSocket, screen: Screen | None = None) -> int | Non
             code = message.get("code")
             return code if isinstance(code, int) else None
         if not budget.take():
+            metrics_of(websocket).throttled.labels("websocket").inc()
             await websocket.close(code=CLOSE_POLICY, reason="too many messages")
             return None
         size = len(message.get("text") or "") + len(message.get("bytes") or b"")
@@ -147,12 +153,14 @@ def _report(exc: BaseException | None, channels: list[str]) -> None:
 
 
 async def serve_channels(
-    websocket: WebSocket, channels: list[str], screen: Screen | None = None
+    websocket: WebSocket, channels: list[str], kind: str, screen: Screen | None = None
 ) -> int | None:
     """Accept and send every new frame of ``channels`` until either side goes.  The Origin
     must have been checked (``refuse_unless_allowed``).  The close code the client sent, if it
-    closed the socket (None: lost without one, or closed by the server)."""
+    closed the socket (None: lost without one, or closed by the server).  ``kind``: display,
+    phone or console, as /metrics counts the frames sent."""
     await websocket.accept()
+    sent = metrics_of(websocket).frames_sent.labels(kind)
     hub: Hub = live(websocket).hub
     subscribers = [hub.subscribe(channel) for channel in channels]
 
@@ -164,12 +172,12 @@ async def serve_channels(
     # Fewer tasks per connection: thousands of screens stay connected all day.
     reader = asyncio.create_task(_read(websocket, screen))
     tasks: list[asyncio.Task[Any]] = [reader]
-    tasks += [asyncio.create_task(_pump(websocket, s)) for s in subscribers[1:]]
+    tasks += [asyncio.create_task(_pump(websocket, s, sent)) for s in subscribers[1:]]
     for task in tasks:
         task.add_done_callback(end)
     failure: BaseException | None = None
     try:
-        await _pump(websocket, subscribers[0])
+        await _pump(websocket, subscribers[0], sent)
     except Exception as exc:
         failure = exc
     finally:
@@ -197,19 +205,34 @@ async def _known_room(websocket: WebSocket) -> str | None:
     return room_id
 
 
+async def _language(websocket: WebSocket) -> tuple[bool, str | None]:
+    """(False, None) after refusing the handshake (403) for a ``?lang=`` not offered; else
+    (True, the channel key of the socket's language: None for the default)."""
+    try:
+        return True, socket_language(websocket)
+    except BadLanguage:
+        await websocket.close(code=CLOSE_POLICY)
+        return False, None
+
+
 async def display_socket(websocket: WebSocket) -> None:
     if not await refuse_unless_allowed(websocket):
         return
     if (room_id := await _known_room(websocket)) is None:
         return
-    await _serve_screen(websocket, room_id, display_channel(room_id))
+    ok, lang = await _language(websocket)
+    if ok:
+        await _serve_screen(websocket, room_id, display_channel(room_id, lang))
 
 
 async def board_socket(websocket: WebSocket) -> None:
-    """A hall board: one channel for every board (each shows the rows its filter asks for), and
-    a named screen in the console's list, as the door displays are."""
-    if await refuse_unless_allowed(websocket):
-        await _serve_screen(websocket, BOARD_ROOM, BOARD)
+    """A hall board: one channel per language for every board (each shows the rows its filter
+    asks for), and a named screen in the console's list, as the door displays are."""
+    if not await refuse_unless_allowed(websocket):
+        return
+    ok, lang = await _language(websocket)
+    if ok:
+        await _serve_screen(websocket, BOARD_ROOM, localized_channel(BOARD, lang))
 
 
 async def _serve_screen(websocket: WebSocket, room_id: str, channel: str) -> None:
@@ -218,10 +241,12 @@ async def _serve_screen(websocket: WebSocket, room_id: str, channel: str) -> Non
     address = websocket.client.host if websocket.client else "unknown"
     name = screen_name(websocket.query_params.get("screen"), address)
     clock = live(websocket).clock
+    if screens.find(room_id, name) is not None:  # connected before under this name
+        metrics_of(websocket).reconnects.labels(room_id).inc()
     screen = screens.connect(room_id, name, address, clock.now())
     code = None
     try:
-        code = await serve_channels(websocket, [channel], screen=screen)
+        code = await serve_channels(websocket, [channel], "display", screen=screen)
     finally:
         # 1000/1001 from the page: turned off (or reloading), not down.
         screens.disconnect(screen, clock.now(), code)
@@ -229,12 +254,16 @@ async def _serve_screen(websocket: WebSocket, room_id: str, channel: str) -> Non
 
 async def room_socket(websocket: WebSocket) -> None:
     if await refuse_unless_allowed(websocket) and (room_id := await _known_room(websocket)):
-        await serve_channels(websocket, [room_channel(room_id)])
+        ok, lang = await _language(websocket)
+        if ok:
+            await serve_channels(websocket, [room_channel(room_id, lang)], "phone")
 
 
 async def overview_socket(websocket: WebSocket) -> None:
     if await refuse_unless_allowed(websocket):
-        await serve_channels(websocket, [OVERVIEW])
+        ok, lang = await _language(websocket)
+        if ok:
+            await serve_channels(websocket, [overview_channel(lang)], "phone")
 
 
 async def chair_socket(websocket: WebSocket) -> None:
@@ -253,7 +282,7 @@ async def chair_socket(websocket: WebSocket) -> None:
     watch = asyncio.create_task(_close_when_ended(websocket, actor.session))
     try:
         with registry.holding(actor.session.id_hash, websocket):
-            await serve_channels(websocket, channels)
+            await serve_channels(websocket, channels, "console")
     finally:
         watch.cancel()
         with contextlib.suppress(BaseException):

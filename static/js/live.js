@@ -51,7 +51,9 @@
   }
 
   function url() {
-    var path = root.dataset.live + (screenId ? "?screen=" + encodeURIComponent(screenId) : "");
+    var live = root.dataset.live;  // it may carry a query already (?lang=)
+    var join = live.indexOf("?") < 0 ? "?" : "&";
+    var path = live + (screenId ? join + "screen=" + encodeURIComponent(screenId) : "");
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
   }
 

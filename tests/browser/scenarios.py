@@ -330,7 +330,12 @@ def kill(running: Running) -> None:
 def show(page: Page, running: Running, scenario: Scenario, view: str) -> None:
     """``page`` showing ``scenario``: the display in either orientation, or the phone's room
     page; live, on the server's clock, laid out."""
-    path = f"/rooms/{scenario.room}" if view == "phone" else f"/display/{scenario.room}"
+    # The phone in the group's language (a phone otherwise follows its browser's).
+    path = (
+        f"/rooms/{scenario.room}?lang={running.language}"
+        if view == "phone"
+        else f"/display/{scenario.room}"
+    )
     page.goto(running.server.url + path)
     page.wait_for_function(
         "() => document.documentElement.dataset.connection === 'online'"

@@ -136,7 +136,13 @@ def test_every_page_has_no_accessibility_violation(
     expect(page.locator("table.history")).to_be_visible()
     check(staff, "the history")
 
-    public = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    # A reader whose phone asks for the server's language (phones follow Accept-Language).
+    public = new_page(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        extra_http_headers={"Accept-Language": language},
+    )
     for path in ("/", "/rooms/cr4"):
         public.page.goto(url + path)
         live(public.page)
@@ -271,7 +277,7 @@ def test_every_action_is_reached_by_keyboard_with_a_visible_focus(
         found = tab_through(page)
         problems += [f"console {viewport['width']} px, {scheme}: {p}" for p in found]
     console.checked = True  # by the other test
-    history = new_page(viewport=DESK)
+    history = new_page(viewport=DESK, extra_http_headers={"Accept-Language": site[0]})
     history.page.context.add_cookies(page.context.cookies())
     for path in ("/chair/history?room=cr4", "/", "/rooms/cr4"):
         history.page.goto(url + path)

@@ -239,6 +239,50 @@ def test_arabic(
     watched.assert_clean()
 
 
+def test_a_board_in_its_own_language_beside_one_in_the_servers(
+    start_server: StartServer, new_page: NewPage, tmp_path: Path, artifacts: Path
+) -> None:
+    """An English server: /board?lang=fr in French, /board?lang=ar right to left, the plain
+    /board in English; a change reaches each live, in its language, without a reload."""
+    config = rooms_config(tmp_path / "c", 2)
+    data = tmp_path / "data"
+    token = accounts(data, tokens=(("ops", "secretariat", None),), config=config)["ops"]
+    server = start_server(at="2023-12-13T14:00:00", config=config, data=data)
+    boards = {}
+    for lang, query in (("fr", "?lang=fr"), ("ar", "?lang=ar"), ("en", "")):
+        watched = new_page(viewport=LANDSCAPE)
+        open_board(watched.page, server, query)
+        boards[lang] = watched
+    french, arabic, english = (boards[k].page for k in ("fr", "ar", "en"))
+    expect(french.locator("html")).to_have_attribute("lang", "fr")
+    expect(french.locator("html")).to_have_attribute("dir", "ltr")
+    expect(french.locator("h1")).to_have_text("Séances du jour")
+    expect(arabic.locator("html")).to_have_attribute("dir", "rtl")
+    expect(arabic.locator("h1")).to_have_text("جلسات اليوم")
+    expect(english.locator("h1")).to_have_text("Meetings today")
+    posted = httpx.post(
+        f"{server.url}/api/overrides",
+        headers=bearer(token),
+        json={"room": "cr2", "kind": "cancel"},
+        timeout=30,
+    )
+    assert posted.status_code == 201, posted.text
+    says = {"fr": "Annulée", "ar": "ملغاة", "en": "Cancelled"}
+    for lang, watched in boards.items():
+        # Each board is a screen of its own: the one looked at is in front (Chromium may hold
+        # back a page in the background).
+        watched.page.bring_to_front()
+        row = watched.page.locator(f'#board-now .board-row[data-room="cr2"][data-slot="{WED_PM}"]')
+        expect(row, f"the board in {lang}").to_have_class("board-row tone-stop say-cancelled")
+        expect(row.locator(".status")).to_have_text(says[lang])
+        check_page(watched.page)
+        assert watched.navigations == 1, f"the board in {lang} reloaded"
+    french.screenshot(path=artifacts / "board-fr-landscape.png")
+    arabic.screenshot(path=artifacts / "board-ar-lang-landscape.png")
+    for watched in boards.values():
+        watched.assert_clean()
+
+
 def test_the_board_reloads_for_a_new_build_at_a_quiet_moment(
     start_server: StartServer, new_page: NewPage, tmp_path: Path
 ) -> None:

@@ -51,7 +51,8 @@ def test_in_arabic_the_links_are_arabic_and_subscribe_is_webcal(
     settings += 'allowed_hosts = ["127.0.0.1"]\n'
     config = make_config(tmp_path / "config-ar", files={"settings.toml": settings})
     server = start_server(at="2023-12-13T11:00:00", config=config)
-    watched = new_page(**PHONE)
+    # A phone that asks for Arabic (phones follow their browser's language).
+    watched = new_page(**PHONE, extra_http_headers={"Accept-Language": "ar"})
     page = watched.page
     page.goto(f"{server.url}/rooms/cr4")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
@@ -59,6 +60,16 @@ def test_in_arabic_the_links_are_arabic_and_subscribe_is_webcal(
         "href", "/rooms/cr4.ics"
     )
     expect(page.get_by_role("link", name="اشتراك")).to_have_attribute(
+        "href", "webcal://dash.example.org/rooms/cr4.ics"
+    )
+    # The language menu beside them: in French, the same feeds, named in French.
+    page.locator("nav.languages").get_by_role("link", name="Français").click()
+    expect(page).to_have_url(f"{server.url}/rooms/cr4?lang=fr")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page.get_by_role("link", name="Ajouter au calendrier")).to_have_attribute(
+        "href", "/rooms/cr4.ics"
+    )
+    expect(page.get_by_role("link", name="S’abonner")).to_have_attribute(
         "href", "webcal://dash.example.org/rooms/cr4.ics"
     )
     watched.assert_clean()

@@ -6,16 +6,25 @@ with what is wrong, never a 5xx."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
+from dashboard.clock import ShiftedClock
+from dashboard.live.render import Renderer
 from tests._staff import accounts, bearer, rooms
 from tests.conftest import Server, make_config
+from tests.web.test_server import in_process
 
 from .test_console_screens import SUMMARY, rows, staff, summary, until
 
@@ -152,3 +161,64 @@ async def test_a_chair_cannot_announce_on_the_boards(
         assert answer.json()["error"].startswith("screens: only the secretariat")
     async with connect(f"{server.ws_url}/ws/board") as board:
         assert "Fire drill" not in str(await asyncio.wait_for(board.recv(), 10))
+
+
+async def test_the_board_is_rendered_once_per_change_per_language_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nine boards in three languages (real uvicorn, real sockets): each its language's frame,
+    and a room's change renders the board once in each language, whatever its readers."""
+    renders: Counter[str] = Counter()
+    render = Renderer.render
+
+    def counting(self: Renderer, name: str, **context: Any) -> str:
+        if name == "partials/_board.html":
+            renders[self.language] += 1
+        return render(self, name, **context)
+
+    monkeypatch.setattr(Renderer, "render", counting)  # still renders: only counted
+    elapsed = [0.0]
+    clock = ShiftedClock(
+        datetime(2023, 12, 13, 14, 59, 30, tzinfo=ZoneInfo("America/New_York")),
+        monotonic=lambda: elapsed[0],
+    )
+    async with in_process(make_config(tmp_path / "config"), tmp_path / "data", clock) as app:
+        url = app.state.url
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            page = await client.get("/board?lang=fr")
+            refused = await client.get("/board?lang=xx")  # a language not offered
+        assert page.status_code == 200
+        assert '<html lang="fr" dir="ltr">' in page.text and "Séances du jour" in page.text
+        assert 'data-live="/ws/board?lang=fr"' in page.text
+        async with contextlib.AsyncExitStack() as stack:
+            boards = {
+                lang: [
+                    await stack.enter_async_context(
+                        connect(f"{url.replace('http', 'ws')}/ws/board{query}")
+                    )
+                    for _ in range(3)
+                ]
+                for lang, query in (("en", ""), ("fr", "?lang=fr"), ("ar", "?lang=ar"))
+            }
+            says = {"en": "<th scope=\"col\" class=\"col-meeting\">Meeting<", "fr": ">Séance<",
+                    "ar": ">الجلسة<"}  # fmt: skip
+            for lang, sockets in boards.items():
+                for socket in sockets:
+                    first = str(await asyncio.wait_for(socket.recv(), 10))
+                    assert 'data-version="1"' in first and says[lang] in first, lang
+                    assert 'data-slot="2023-12-13-1500"' in first
+            assert renders == {"en": 1, "fr": 1, "ar": 1}
+            elapsed[0] = 30.0  # 15:00: cr4 goes into session, as its job at 15:00 would
+            app.state.scheduler.update("cr4")
+            for lang, sockets in boards.items():
+                for socket in sockets:
+                    frame = str(await asyncio.wait_for(socket.recv(), 10))
+                    while "board-now" not in frame:  # a heartbeat may come first
+                        frame = str(await asyncio.wait_for(socket.recv(), 10))
+                    assert 'data-version="2"' in frame and says[lang] in frame, lang
+            assert renders == {"en": 2, "fr": 2, "ar": 2}  # once each, not nine times
+            # A language not offered: the page refused naming it, the socket refused (403).
+            assert refused.status_code == 400 and "&#39;xx&#39; is not one of" in refused.text
+            with pytest.raises(InvalidStatus) as failed:
+                await connect(f"{url.replace('http', 'ws')}/ws/board?lang=xx")
+            assert failed.value.response.status_code == 403

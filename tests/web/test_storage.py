@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests._staff import audit_actions, audit_verify, bearer, create_token, log_length
 from tests.web._staff_site import AT, StartServer
@@ -90,6 +91,15 @@ def test_a_full_disk_is_answered_507_and_reported(
                     " space and send again",
                     "storage": "full",
                 }
+        # Prometheus counts each refused write (the token opens /metrics).
+        families = text_string_to_metric_families(client.get("/metrics").text)
+        refused = {
+            s.labels["state"]: s.value
+            for f in families
+            for s in f.samples
+            if s.name == "dashboard_database_errors_total"
+        }
+        assert refused == {"full": statuses.count(507)}, refused
         health = client.get("/healthz")
         assert health.status_code == 200
         assert health.json()["status"] == "degraded"
