@@ -2,10 +2,13 @@
 ``/rooms/{room}.ics``) and schedule apps (``/schedule.xml``, ``/schedule.json``: frab).
 
 Each is the site's meetings as the overrides in force have made them now (``domain/meetings``),
-built once per set of room versions (any change of what a screen shows bumps one) and served
-from that cache with an ETag, as the phone pages are.  The number of times each meeting has
-changed (a calendar's SEQUENCE) is replayed from the whole override log: the live memory
-forgets undone overrides, and a count must never go down.
+built once per set of room versions (any change of what a screen shows bumps one) and language,
+and served from that cache with an ETag, as the phone pages are.  The words a feed adds
+("Cancelled: ", "Closed meeting") are in the language its address names (``?lang=``, which the
+phone page's links carry for a reader not in the server's language), else the server's: a
+calendar app fetches a feed without the reader's cookie or Accept-Language.  The number of
+times each meeting has changed (a calendar's SEQUENCE) is replayed from the whole override log:
+the live memory forgets undone overrides, and a count must never go down.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ..domain.meetings import Meeting, Revision, in_room, meetings, revisions
 from ..i18n import load_translations
 from ..live.desk import load_overrides
 from ..live.service import LiveService
+from .language import asked_language, default_language
 from .views import cached_response, live, room_view
 
 ICS = "text/calendar; charset=utf-8"
@@ -43,9 +47,12 @@ def labels(translations: gettext.NullTranslations) -> Labels:
     )
 
 
-def feed_links(public_url: str, path: str) -> dict[str, str]:
+def feed_links(public_url: str, path: str, language: str, default: str) -> dict[str, str]:
     """The page's "Add to calendar" (the feed itself) and "Subscribe" links: webcal:// needs
-    the server's public address; without one, the feed's own URL, to paste into a calendar."""
+    the server's public address; without one, the feed's own URL, to paste into a calendar.
+    A reader not in the server's language gets feeds in theirs (``?lang=``)."""
+    if language != default:
+        path += f"?lang={language}"
     parts = urlsplit(public_url)
     subscribe = f"webcal://{parts.netloc}{parts.path}{path}" if parts.netloc else path
     return {"add": path, "subscribe": subscribe}
@@ -110,12 +117,17 @@ def _cached(
     """The feed, built once per set of room versions: those ``site_meetings`` was computed at
     (a change while it was computed makes the next request compute again, never a stale feed
     kept under the new versions).  A revised site (rooms renamed, added) is in the key."""
-    page = live(request).page(key, site_meetings.key, build)
+    page = live(request).page(key, site_meetings.key, build, feed_language(request))
     return cached_response(request, page, media_type)
 
 
-def _translations(service: LiveService) -> gettext.NullTranslations:
-    return load_translations(service.renderer.language)
+def feed_language(request: Request) -> str:
+    """``?lang=`` (400 for one not offered), else the server's language."""
+    return asked_language(request) or default_language(request)
+
+
+def _translations(request: Request) -> gettext.NullTranslations:
+    return load_translations(feed_language(request))
 
 
 async def programme_ics(request: Request) -> Response:
@@ -127,7 +139,7 @@ async def programme_ics(request: Request) -> Response:
         title = service.site.programmes[service.site.rooms[0].id].title
         info = _info(request, service, title)
         return calendar(
-            site_meetings.found, site_meetings.revised, labels(_translations(service)), info
+            site_meetings.found, site_meetings.revised, labels(_translations(request)), info
         ).decode()
 
     return _cached(request, site_meetings, "feed:programme.ics", ICS, build)
@@ -144,7 +156,7 @@ async def room_ics(request: Request) -> Response:
     def build() -> str:
         info = _info(request, service, f"{room.name} · {view.programme.title}")
         mine = in_room(site_meetings.found, room.id)
-        translations = _translations(service)
+        translations = _translations(request)
         return calendar(mine, site_meetings.revised, labels(translations), info).decode()
 
     return _cached(request, site_meetings, f"feed:{room.id}.ics", ICS, build)
@@ -164,13 +176,13 @@ def _schedule(request: Request, site_meetings: SiteMeetings) -> dict[str, object
         start=min(p.start_date for p in site.programmes.values()),
         end=max(p.end_date for p in site.programmes.values()),
         base_url=public,
-        language=service.renderer.language,
+        language=feed_language(request),
         room_names=info.room_names,
         page_url=info.page_url,
         namespace=info.namespace,
         version=version_of(stamp_of(revised, found), info.published),
     )
-    return schedule(found, conference, labels(_translations(service)))
+    return schedule(found, conference, labels(_translations(request)))
 
 
 async def schedule_xml(request: Request) -> Response:

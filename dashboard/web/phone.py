@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .feeds import feed_links
-from .language import phone_language, phone_response
+from .language import default_language, phone_language, phone_response
 from .views import cached_response, live, room_view
 
 
@@ -24,7 +24,9 @@ async def overview(request: Request) -> Response:
         "overview",
         tuple(v.version for v in views),
         lambda: renderer.render(
-            "overview.html", views=views, feeds=feed_links(public_url, "/programme.ics")
+            "overview.html",
+            views=views,
+            feeds=feed_links(public_url, "/programme.ics", language, default_language(request)),
         ),
         language,
     )
@@ -41,7 +43,11 @@ async def room_page(request: Request) -> Response:
         f"room:{view.room.id}",
         (view.version,),
         lambda: renderer.render(
-            "room.html", v=view, feeds=feed_links(public_url, f"/rooms/{view.room.id}.ics")
+            "room.html",
+            v=view,
+            feeds=feed_links(
+                public_url, f"/rooms/{view.room.id}.ics", language, default_language(request)
+            ),
         ),
         language,
     )

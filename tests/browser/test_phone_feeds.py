@@ -62,14 +62,15 @@ def test_in_arabic_the_links_are_arabic_and_subscribe_is_webcal(
     expect(page.get_by_role("link", name="اشتراك")).to_have_attribute(
         "href", "webcal://dash.example.org/rooms/cr4.ics"
     )
-    # The language menu beside them: in French, the same feeds, named in French.
+    # The language menu beside them: in French, the same feeds, named in French and in French
+    # themselves (the server's language here is Arabic).
     page.locator("nav.languages").get_by_role("link", name="Français").click()
     expect(page).to_have_url(f"{server.url}/rooms/cr4?lang=fr")
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     expect(page.get_by_role("link", name="Ajouter au calendrier")).to_have_attribute(
-        "href", "/rooms/cr4.ics"
+        "href", "/rooms/cr4.ics?lang=fr"
     )
     expect(page.get_by_role("link", name="S’abonner")).to_have_attribute(
-        "href", "webcal://dash.example.org/rooms/cr4.ics"
+        "href", "webcal://dash.example.org/rooms/cr4.ics?lang=fr"
     )
     watched.assert_clean()

@@ -170,3 +170,28 @@ def test_an_unknown_room_is_a_404(site: Site) -> None:
     response = site.get("/rooms/nowhere.ics")
     assert response.status_code == 404
     assert "nowhere" in response.text
+
+
+def test_a_feed_in_the_language_its_address_names(site: Site) -> None:
+    """A reader's phone page in French links to feeds in French: what the feed adds is in the
+    language ``?lang=`` names (a calendar app sends no cookie), else the server's."""
+    keys = uids(site)
+    cancelled = keys["ny/2026-10-30-1500"]
+    english = events(site.get("/rooms/ny.ics").content)[cancelled]
+    french = events(site.get("/rooms/ny.ics?lang=fr").content)[cancelled]
+    assert str(english["summary"]).startswith("Cancelled: ")
+    assert str(french["summary"]).startswith("Annulée : ")
+    # The same meeting, the same UID and times: only the words differ.
+    assert french.decoded("dtstart") == english.decoded("dtstart")
+    days = site.get("/schedule.json?lang=fr").json()["schedule"]["conference"]["days"]
+    found = [e for day in days for room in day["rooms"].values() for e in room]
+    assert found and {e["language"] for e in found} == {"fr"}
+    assert "Annulée : " in site.get("/schedule.xml?lang=fr").text
+    # The phone page in French links to the French feeds; in the server's language, plain.
+    page = site.get("/rooms/ny?lang=fr").text
+    assert 'href="/rooms/ny.ics?lang=fr"' in page
+    assert 'href="/rooms/ny.ics"' in site.get("/rooms/ny?lang=en").text
+    # A language not offered is refused, naming the parameter; nothing is cached for it.
+    refused = site.get("/rooms/ny.ics?lang=xx")
+    assert refused.status_code == 400
+    assert "lang" in refused.text
