@@ -13,6 +13,7 @@ the live memory forgets undone overrides, and a count must never go down.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import json
 from collections.abc import Callable
@@ -127,7 +128,12 @@ def feed_language(request: Request) -> str:
 
 
 def _translations(request: Request) -> gettext.NullTranslations:
-    return load_translations(feed_language(request))
+    return _catalogue(feed_language(request))
+
+
+@functools.cache  # one per language offered (six at most): a .po is parsed once, not per build
+def _catalogue(language: str) -> gettext.NullTranslations:
+    return load_translations(language)
 
 
 async def programme_ics(request: Request) -> Response:
