@@ -26,12 +26,6 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.frames_sent = Counter(
-            "dashboard_frames_sent",
-            "Frames written to WebSocket clients, by kind of client (heartbeats included)",
-            ["kind"],
-            registry=r,
-        )
         self.reconnects = Counter(
             "dashboard_reconnects",
             "Connections of a display already known under its name (it had been connected)",
@@ -71,8 +65,6 @@ class Metrics:
         )
 
         # Series present from the start (at 0), so that a rate or an alert has them at once.
-        for kind in KINDS:
-            self.frames_sent.labels(kind)
         for reason in ("login", "hashing", "websocket"):
             self.throttled.labels(reason)
 

@@ -10,6 +10,7 @@ import uvicorn
 from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .direct_ws import DirectWebSocketProtocol
 from .logs import json_log_config
 from .web.security import MAX_WS_MESSAGE
 
@@ -85,6 +86,8 @@ def uvicorn_config(
         host=host,
         port=port,
         http=HeadTimeoutH11Protocol,
+        # Frames written to each screen straight from the hub (issue 16): see direct_ws.py.
+        ws=DirectWebSocketProtocol,
         # Forwarded headers are read by our own middleware, from the configured proxies only
         # (settings.toml's trusted_proxies); uvicorn's would trust any local peer.
         proxy_headers=False,

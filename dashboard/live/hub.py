@@ -15,12 +15,22 @@ the full text.
 The interface is what a Redis-backed hub would offer between processes: ``publish(channel,
 version, frame)`` and ``subscribe(channel)``.  Across processes only a small note ("channel C is
 at version V") needs to travel, since every process renders frames from the same programme.
+
+A subscriber may also be given ``write``: a way to write a message to its client at once, which
+fails (returns False) rather than wait when the client has not taken what it was sent before
+(dashboard/direct_ws.py).  Publishing then writes the frame's bytes, encoded once, straight to
+every client that can take them: the cost per screen is close to the ``websockets`` library's
+own ``broadcast()``, with no task switch per screen.  A client that cannot take a frame gets it
+in its mailbox instead, and ``backlog`` is called once to start draining it (by a task that can
+wait for the client); until the mailbox is empty again, every newer frame goes there too, so
+frames are never reordered and latest still wins.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,62 +39,120 @@ class Frame:
     text: str
     brief: Frame | None = None  # without what is unchanged since ``brief_after`` (one object)
     brief_after: int = 0
+    # ``text`` in UTF-8, encoded once for every client written to directly.
+    data: bytes = field(default=b"", compare=False, repr=False)
+
+
+def frame(version: int, text: str, brief: Frame | None = None, brief_after: int = 0) -> Frame:
+    return Frame(version, text, brief, brief_after, text.encode())
 
 
 HEARTBEAT_VERSION = -1  # a frame that only says "this link is alive"
 
+# Writes one text message (UTF-8) to a client at once; False, writing nothing, when it can't now.
+Write = Callable[[bytes], bool]
+# What ``Subscriber.offer`` did with a frame.
+QUEUED, DROPPED, WRITTEN = 0, 1, 2
+
 
 class Subscriber:
-    __slots__ = ("_event", "_pending", "channel", "closed", "dropped", "sent")
+    __slots__ = (
+        "_backlog",
+        "_event",
+        "_pending",
+        "_write",
+        "channel",
+        "closed",
+        "draining",
+        "dropped",
+        "sent",
+    )
 
-    def __init__(self, channel: str) -> None:
+    def __init__(
+        self,
+        channel: str,
+        write: Write | None = None,
+        backlog: Callable[[Subscriber], None] | None = None,
+    ) -> None:
         self.channel = channel
+        self._write = write
+        self._backlog = backlog
         self._pending: Frame | None = None
-        self._event = asyncio.Event()
+        self._event: asyncio.Event | None = None  # made by the first ``next()``
         self.closed = False
+        self.draining = False  # written directly, but frames wait in the mailbox meanwhile
         self.dropped = 0  # frames replaced before they were sent (the client was slow)
         self.sent = 0  # the version of the last frame taken (0: none yet)
 
-    def offer(self, frame: Frame) -> bool:
-        """Put ``frame`` in the mailbox; True when it replaced an unsent frame (dropped)."""
+    def offer(self, frame: Frame) -> int:
+        """Write ``frame`` at once when it can be, else put it in the mailbox: WRITTEN, QUEUED,
+        or DROPPED when it replaced an unsent frame."""
+        if self._write is not None and self._pending is None and not self.draining:
+            sent = self.sent
+            if self._write(self._form(frame).data):
+                return WRITTEN
+            self.sent = sent  # not sent after all: the mailbox chooses the form again
         replaced = self._pending is not None and self._pending.version != HEARTBEAT_VERSION
+        self._pending = frame
+        if self._event is not None:
+            self._event.set()
+        if self._write is not None and not self.draining and self._backlog is not None:
+            self.draining = True
+            self._backlog(self)
         if replaced:
             self.dropped += 1
-        self._pending = frame
-        self._event.set()
-        return replaced
+            return DROPPED
+        return QUEUED
 
     def close(self) -> None:
         self.closed = True
-        self._event.set()
+        if self._event is not None:
+            self._event.set()
 
     @property
     def idle(self) -> bool:
         return self._pending is None and not self.closed
 
-    async def next(self) -> Frame | None:
-        """The newest frame not yet taken (its brief form when this subscriber has what the
-        brief form leaves out); None once the subscription is closed."""
-        while self._pending is None and not self.closed:
-            self._event.clear()
-            await self._event.wait()
-        if self.closed:
-            return None
-        frame, self._pending = self._pending, None
-        if frame is None or frame.version == HEARTBEAT_VERSION:
+    def _form(self, frame: Frame) -> Frame:
+        """The form of ``frame`` to send (its brief form when this subscriber has what the
+        brief form leaves out), noting its version as sent."""
+        if frame.version == HEARTBEAT_VERSION:
             return frame
         sent, self.sent = self.sent, frame.version
         if frame.brief is not None and sent >= frame.brief_after:
             return frame.brief
         return frame
 
+    def take(self) -> Frame | None:
+        """The newest frame waiting in the mailbox, in the form to send; None when there is
+        none, which also ends the draining: later frames are written directly again."""
+        frame, self._pending = self._pending, None
+        if frame is None:
+            self.draining = False
+            return None
+        return self._form(frame)
+
+    async def next(self) -> Frame | None:
+        """The newest frame not yet taken, waiting for one; None once the subscription is
+        closed."""
+        if self._event is None:
+            self._event = asyncio.Event()
+        while self._pending is None and not self.closed:
+            self._event.clear()
+            await self._event.wait()
+        if self.closed:
+            return None
+        return self.take()
+
 
 class Hub:
     def __init__(self) -> None:
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._latest: dict[str, Frame] = {}
-        # Frames replaced unsent (latest wins), per channel, since start-up: for /metrics.
+        # Per channel, since start-up, for /metrics: frames replaced unsent (latest wins), and
+        # frames written to clients (heartbeats included).
         self.dropped: dict[str, int] = {}
+        self.sent: dict[str, int] = {}
 
     def publish(
         self,
@@ -95,23 +163,37 @@ class Hub:
         brief_after: int = 0,
     ) -> int:
         """Offer a frame to every subscriber of ``channel``; returns how many were offered."""
-        short = Frame(version, brief) if brief is not None else None
-        frame = Frame(version, text, short, brief_after)
-        self._latest[channel] = frame
+        short = frame(version, brief) if brief is not None else None
+        latest = frame(version, text, short, brief_after)
+        self._latest[channel] = latest
         subscribers = self._subscribers.get(channel, ())
-        dropped = 0
+        outcomes = [0, 0, 0]  # QUEUED, DROPPED, WRITTEN
         for subscriber in subscribers:
-            dropped += subscriber.offer(frame)
-        if dropped:
-            self.dropped[channel] = self.dropped.get(channel, 0) + dropped
+            outcomes[subscriber.offer(latest)] += 1
+        if outcomes[DROPPED]:
+            self.dropped[channel] = self.dropped.get(channel, 0) + outcomes[DROPPED]
+        if outcomes[WRITTEN]:
+            self.record_sent(channel, outcomes[WRITTEN])
         return len(subscribers)
 
-    def subscribe(self, channel: str) -> Subscriber:
-        """A new subscriber, whose first frame is the channel's current state."""
-        subscriber = Subscriber(channel)
+    def record_sent(self, channel: str, count: int = 1) -> None:
+        """Count frames of ``channel`` written to clients (by ``publish``, or by a task
+        draining a mailbox)."""
+        self.sent[channel] = self.sent.get(channel, 0) + count
+
+    def subscribe(
+        self,
+        channel: str,
+        write: Write | None = None,
+        backlog: Callable[[Subscriber], None] | None = None,
+    ) -> Subscriber:
+        """A new subscriber, whose first frame is the channel's current state (written at once
+        when ``write`` can).  ``write`` and ``backlog``: see the module's docstring."""
+        subscriber = Subscriber(channel, write, backlog)
         self._subscribers.setdefault(channel, set()).add(subscriber)
-        if (latest := self._latest.get(channel)) is not None:
-            subscriber.offer(latest)
+        latest = self._latest.get(channel)
+        if latest is not None and subscriber.offer(latest) == WRITTEN:
+            self.record_sent(channel)
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -126,13 +208,16 @@ class Hub:
         """Offer ``text`` to every subscriber with nothing waiting to be sent, so every link
         carries something at least this often and a screen can tell a dead one.  One timer for
         the whole hub, rather than a timeout per connection.  Returns how many were offered."""
-        frame = Frame(HEARTBEAT_VERSION, text)
+        beat = frame(HEARTBEAT_VERSION, text)
         offered = 0
-        for subscribers in self._subscribers.values():
+        for channel, subscribers in self._subscribers.items():
+            written = 0
             for subscriber in subscribers:
                 if subscriber.idle:
-                    subscriber.offer(frame)
+                    written += subscriber.offer(beat) == WRITTEN
                     offered += 1
+            if written:
+                self.record_sent(channel, written)
         return offered
 
     def latest(self, channel: str) -> Frame | None:

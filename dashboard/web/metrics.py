@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..live.board import BOARD, BOARD_ROOM
 from ..live.hub import Hub
 from ..live.scheduler import RoomScheduler
 from ..metrics import KINDS
@@ -35,6 +36,8 @@ def channel_audience(channel: str) -> tuple[str, str]:
     kind, _, rest = channel.partition(":")
     if channel == "overview":
         return "*", "phone"
+    if channel == BOARD:  # the hall boards: displays, listed under their own name
+        return BOARD_ROOM, "display"
     if kind == "display":
         return rest, "display"
     if kind == "room":
@@ -64,18 +67,27 @@ class LiveCollector(Collector):
         for (room, kind), count in sorted(counts.items()):
             connections.add_metric([room, kind], count)
         yield connections
-        dropped = CounterMetricFamily(
-            "dashboard_frames_dropped",
-            "Frames replaced before they were sent (latest wins: the client was slow)",
-            labels=["kind"],
-        )
-        by_kind = dict.fromkeys(KINDS, 0)
-        for channel, count in self.hub.dropped.items():
-            kind = channel_audience(channel)[1]
-            by_kind[kind] = by_kind.get(kind, 0) + count
-        for kind, count in sorted(by_kind.items()):
-            dropped.add_metric([kind], count)
-        yield dropped
+        # Counted by the hub per channel (no counter call per frame and screen), read here.
+        for name, help_text, per_channel in (
+            (
+                "dashboard_frames_sent",
+                "Frames written to WebSocket clients, by kind of client (heartbeats included)",
+                self.hub.sent,
+            ),
+            (
+                "dashboard_frames_dropped",
+                "Frames replaced before they were sent (latest wins: the client was slow)",
+                self.hub.dropped,
+            ),
+        ):
+            family = CounterMetricFamily(name, help_text, labels=["kind"])
+            by_kind = dict.fromkeys(KINDS, 0)
+            for channel, count in per_channel.items():
+                audience = channel_audience(channel)[1]
+                by_kind[audience] = by_kind.get(audience, 0) + count
+            for audience, count in sorted(by_kind.items()):
+                family.add_metric([audience], count)
+            yield family
         booked = GaugeMetricFamily(
             "dashboard_jobs_booked",
             "Scheduler jobs booked per room (1: its next change or a retry is booked; 0: none)",

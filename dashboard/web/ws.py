@@ -2,12 +2,16 @@
 
 The handshake is refused (HTTP 403) before ``accept`` when the Origin is not allowed or the room
 is unknown, and before anything is registered (a refused display is not listed as a screen).
-After accepting, one task drains the subscriber's latest-wins mailbox to the socket while
-another reads (and discards) what the client sends, so a dead peer is noticed; whichever ends
-first ends the other.  Pages send one heartbeat a heartbeat period: a client sending much more
-than that (``MessageBudget``) is closed with 1008.  A peer that goes is how connections end:
-that is logged at debug level; anything else is logged once, with the channel, at warning level
-with its traceback.
+After accepting, frames are written to the socket straight from ``Hub.publish`` where the server
+offers it (dashboard/direct_ws.py), and the connection's task only reads (and discards) what the
+client sends, so a dead peer is noticed; a task is started only to drain a mailbox when the
+client is slow.  Where the server does not offer it, one task drains the subscriber's latest-wins
+mailbox to the socket while another reads; whichever ends first ends the other.
+
+Pages send one heartbeat a heartbeat period: a client sending much more than that
+(``MessageBudget``) is closed with 1008.  A peer that goes is how connections end: that is
+logged at debug level; anything else is logged once, with the channel, at warning level with its
+traceback.
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import Counter
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
 
+from ..direct_ws import DIRECT_WRITE
 from ..live.board import BOARD, BOARD_ROOM
-from ..live.hub import Hub, Subscriber
+from ..live.hub import Hub, Subscriber, Write
 from ..live.languages import localized_channel
 from ..live.screens import Screen, ScreenRegistry, screen_name
 from ..live.service import console_channel, display_channel, overview_channel, room_channel
@@ -39,6 +43,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_POLICY = 1008  # policy violation: bad origin, unknown room, too many messages
 CLOSE_TOO_BIG = 1009
+CLOSE_ERROR = 1011  # the server failed while serving the connection
 # What a client may send: a burst of BURST messages, then MIN_RATE a second, or 4 a heartbeat
 # period if that is more (pages send 1).  Generous for every page, and it ends a flood within
 # its first few dozen messages.
@@ -105,11 +110,26 @@ def message_budget(websocket: WebSocket) -> MessageBudget:
     return MessageBudget(max(MIN_RATE, 4 / heartbeat))
 
 
-async def _pump(websocket: WebSocket, subscriber: Subscriber, sent: Counter) -> None:
+async def _pump(websocket: WebSocket, hub: Hub, subscriber: Subscriber) -> None:
     """Send each frame the subscriber's mailbox gets (states and the hub's heartbeats)."""
     while (frame := await subscriber.next()) is not None:
         await websocket.send_text(frame.text)
-        sent.inc()
+        hub.record_sent(subscriber.channel)
+
+
+async def _drain(websocket: WebSocket, hub: Hub, subscriber: Subscriber) -> None:
+    """Send what waits in the mailbox of a subscriber written to directly, waiting for the
+    client to take each frame; once it is empty, frames are written directly again."""
+    while (frame := subscriber.take()) is not None:
+        await websocket.send_text(frame.text)
+        hub.record_sent(subscriber.channel)
+
+
+def direct_write(websocket: WebSocket) -> Write | None:
+    """The server's direct write for this connection, if it offers one."""
+    extension = (websocket.scope.get("extensions") or {}).get(DIRECT_WRITE)
+    write: Write | None = None if extension is None else extension["write"]
+    return write
 
 
 async def _read(websocket: WebSocket, screen: Screen | None = None) -> int | None:
@@ -153,15 +173,54 @@ def _report(exc: BaseException | None, channels: list[str]) -> None:
 
 
 async def serve_channels(
-    websocket: WebSocket, channels: list[str], kind: str, screen: Screen | None = None
+    websocket: WebSocket, channels: list[str], screen: Screen | None = None
 ) -> int | None:
     """Accept and send every new frame of ``channels`` until either side goes.  The Origin
     must have been checked (``refuse_unless_allowed``).  The close code the client sent, if it
-    closed the socket (None: lost without one, or closed by the server).  ``kind``: display,
-    phone or console, as /metrics counts the frames sent."""
+    closed the socket (None: lost without one, or closed by the server)."""
     await websocket.accept()
-    sent = metrics_of(websocket).frames_sent.labels(kind)
     hub: Hub = live(websocket).hub
+    write = direct_write(websocket)
+    if write is None:
+        return await _serve_by_tasks(websocket, hub, channels, screen)
+    drains: set[asyncio.Task[None]] = set()
+
+    def drained(task: asyncio.Task[None]) -> None:
+        drains.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            _report(exc, channels)  # the reader notices a peer gone; anything else ends it:
+            if not isinstance(exc, GONE):
+                ending = asyncio.create_task(_close_quietly(websocket, CLOSE_ERROR))
+                drains.add(ending)
+                ending.add_done_callback(drains.discard)
+
+    def backlog(subscriber: Subscriber) -> None:  # the client is slow: drain in a task
+        task = asyncio.create_task(_drain(websocket, hub, subscriber))
+        drains.add(task)
+        task.add_done_callback(drained)
+
+    subscribers = [hub.subscribe(channel, write, backlog) for channel in channels]
+    failure: BaseException | None = None
+    code: int | None = None
+    try:
+        code = await _read(websocket, screen)
+    except Exception as exc:
+        failure = exc
+    finally:
+        for subscriber in subscribers:
+            hub.unsubscribe(subscriber)
+        for task in list(drains):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+    _report(failure, channels)
+    return code
+
+
+async def _serve_by_tasks(
+    websocket: WebSocket, hub: Hub, channels: list[str], screen: Screen | None
+) -> int | None:
+    """``serve_channels`` through ASGI's ``send`` alone: a task per channel drains its mailbox."""
     subscribers = [hub.subscribe(channel) for channel in channels]
 
     def end(_: object = None) -> None:  # either side went: every pump returns
@@ -169,15 +228,14 @@ async def serve_channels(
             hub.unsubscribe(subscriber)
 
     # The first channel is pumped in this task; a reader (and any other channel) in their own.
-    # Fewer tasks per connection: thousands of screens stay connected all day.
     reader = asyncio.create_task(_read(websocket, screen))
     tasks: list[asyncio.Task[Any]] = [reader]
-    tasks += [asyncio.create_task(_pump(websocket, s, sent)) for s in subscribers[1:]]
+    tasks += [asyncio.create_task(_pump(websocket, hub, s)) for s in subscribers[1:]]
     for task in tasks:
         task.add_done_callback(end)
     failure: BaseException | None = None
     try:
-        await _pump(websocket, subscribers[0], sent)
+        await _pump(websocket, hub, subscribers[0])
     except Exception as exc:
         failure = exc
     finally:
@@ -194,6 +252,11 @@ async def serve_channels(
         code: int | None = reader.result()
         return code
     return None
+
+
+async def _close_quietly(websocket: WebSocket, code: int) -> None:
+    with contextlib.suppress(*GONE, RuntimeError):  # RuntimeError: already closed
+        await websocket.close(code=code)
 
 
 async def _known_room(websocket: WebSocket) -> str | None:
@@ -246,7 +309,7 @@ async def _serve_screen(websocket: WebSocket, room_id: str, channel: str) -> Non
     screen = screens.connect(room_id, name, address, clock.now())
     code = None
     try:
-        code = await serve_channels(websocket, [channel], "display", screen=screen)
+        code = await serve_channels(websocket, [channel], screen=screen)
     finally:
         # 1000/1001 from the page: turned off (or reloading), not down.
         screens.disconnect(screen, clock.now(), code)
@@ -256,14 +319,14 @@ async def room_socket(websocket: WebSocket) -> None:
     if await refuse_unless_allowed(websocket) and (room_id := await _known_room(websocket)):
         ok, lang = await _language(websocket)
         if ok:
-            await serve_channels(websocket, [room_channel(room_id, lang)], "phone")
+            await serve_channels(websocket, [room_channel(room_id, lang)])
 
 
 async def overview_socket(websocket: WebSocket) -> None:
     if await refuse_unless_allowed(websocket):
         ok, lang = await _language(websocket)
         if ok:
-            await serve_channels(websocket, [overview_channel(lang)], "phone")
+            await serve_channels(websocket, [overview_channel(lang)])
 
 
 async def chair_socket(websocket: WebSocket) -> None:
@@ -282,7 +345,7 @@ async def chair_socket(websocket: WebSocket) -> None:
     watch = asyncio.create_task(_close_when_ended(websocket, actor.session))
     try:
         with registry.holding(actor.session.id_hash, websocket):
-            await serve_channels(websocket, channels, "console")
+            await serve_channels(websocket, channels)
     finally:
         watch.cancel()
         with contextlib.suppress(BaseException):
