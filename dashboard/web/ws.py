@@ -20,15 +20,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
 
-from ..direct_ws import DIRECT_WRITE
+from ..direct_ws import LINK
 from ..live.board import BOARD, BOARD_ROOM
-from ..live.hub import Hub, Subscriber, Write
+from ..live.hub import Hub, Subscriber
 from ..live.languages import localized_channel
 from ..live.screens import Screen, ScreenRegistry, screen_name
 from ..live.service import console_channel, display_channel, overview_channel, room_channel
@@ -36,14 +36,12 @@ from ..store import Session
 from .auth import metrics_of, session_actor, session_still_live
 from .errors import BadLanguage
 from .language import socket_language
+from .live_socket import CLOSE_POLICY, CLOSE_TOO_BIG, Link, LiveSocket
 from .security import MAX_WS_MESSAGE, origin_allowed
 from .views import live
 
 log = logging.getLogger(__name__)
 
-CLOSE_POLICY = 1008  # policy violation: bad origin, unknown room, too many messages
-CLOSE_TOO_BIG = 1009
-CLOSE_ERROR = 1011  # the server failed while serving the connection
 # What a client may send: a burst of BURST messages, then MIN_RATE a second, or 4 a heartbeat
 # period if that is more (pages send 1).  Generous for every page, and it ends a flood within
 # its first few dozen messages.
@@ -117,21 +115,6 @@ async def _pump(websocket: WebSocket, hub: Hub, subscriber: Subscriber) -> None:
         hub.record_sent(subscriber.channel)
 
 
-async def _drain(websocket: WebSocket, hub: Hub, subscriber: Subscriber) -> None:
-    """Send what waits in the mailbox of a subscriber written to directly, waiting for the
-    client to take each frame; once it is empty, frames are written directly again."""
-    while (frame := subscriber.take()) is not None:
-        await websocket.send_text(frame.text)
-        hub.record_sent(subscriber.channel)
-
-
-def direct_write(websocket: WebSocket) -> Write | None:
-    """The server's direct write for this connection, if it offers one."""
-    extension = (websocket.scope.get("extensions") or {}).get(DIRECT_WRITE)
-    write: Write | None = None if extension is None else extension["write"]
-    return write
-
-
 async def _read(websocket: WebSocket, screen: Screen | None = None) -> int | None:
     """Read until the client goes; refuse oversized messages, and a flood of them.  Screens
     send only heartbeats, which tell when each was last heard from; nothing a client sends is
@@ -173,48 +156,48 @@ def _report(exc: BaseException | None, channels: list[str]) -> None:
 
 
 async def serve_channels(
-    websocket: WebSocket, channels: list[str], screen: Screen | None = None
-) -> int | None:
-    """Accept and send every new frame of ``channels`` until either side goes.  The Origin
-    must have been checked (``refuse_unless_allowed``).  The close code the client sent, if it
-    closed the socket (None: lost without one, or closed by the server)."""
-    await websocket.accept()
-    hub: Hub = live(websocket).hub
-    write = direct_write(websocket)
-    if write is None:
-        return await _serve_by_tasks(websocket, hub, channels, screen)
-    drains: set[asyncio.Task[None]] = set()
+    websocket: WebSocket,
+    channels: list[str],
+    screen: Screen | None = None,
+    finish: Callable[[int | None], None] | None = None,
+    detach: bool = True,
+) -> None:
+    """Accept and send every new frame of ``channels`` until either side goes, then call
+    ``finish`` once with the close code the client sent, if it closed the socket (None: lost
+    without one, or closed by the server).  The Origin must have been checked
+    (``refuse_unless_allowed``).  Where the server offers a link (direct_ws.py) and ``detach``
+    allows, this returns at once and the connection lives on without its ASGI task
+    (live_socket.py); else it returns when the connection ends."""
+    ended = False
 
-    def drained(task: asyncio.Task[None]) -> None:
-        drains.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            _report(exc, channels)  # the reader notices a peer gone; anything else ends it:
-            if not isinstance(exc, GONE):
-                ending = asyncio.create_task(_close_quietly(websocket, CLOSE_ERROR))
-                drains.add(ending)
-                ending.add_done_callback(drains.discard)
+    def end(code: int | None) -> None:
+        nonlocal ended
+        if not ended and finish is not None:
+            finish(code)
+        ended = True
 
-    def backlog(subscriber: Subscriber) -> None:  # the client is slow: drain in a task
-        task = asyncio.create_task(_drain(websocket, hub, subscriber))
-        drains.add(task)
-        task.add_done_callback(drained)
-
-    subscribers = [hub.subscribe(channel, write, backlog) for channel in channels]
-    failure: BaseException | None = None
-    code: int | None = None
     try:
-        code = await _read(websocket, screen)
-    except Exception as exc:
-        failure = exc
-    finally:
-        for subscriber in subscribers:
-            hub.unsubscribe(subscriber)
-        for task in list(drains):
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-    _report(failure, channels)
-    return code
+        await websocket.accept()
+        hub = live(websocket).hub
+        link = link_of(websocket) if detach else None
+        if link is not None:
+            budget = message_budget(websocket)
+            throttled = metrics_of(websocket).throttled.labels("websocket")
+            registry: ScreenRegistry = websocket.app.state.screens
+            listed = (screen, registry, live(websocket).clock) if screen else None
+            LiveSocket(link, hub, channels, budget, throttled, listed, end)
+            return
+        end(await _serve_by_tasks(websocket, hub, channels, screen))
+    except BaseException:
+        end(None)
+        raise
+
+
+def link_of(websocket: WebSocket) -> Link | None:
+    """The server's link to this connection, if it offers one (direct_ws.py)."""
+    extension = (websocket.scope.get("extensions") or {}).get(LINK)
+    link: Link | None = None if extension is None else extension["link"]
+    return link
 
 
 async def _serve_by_tasks(
@@ -252,11 +235,6 @@ async def _serve_by_tasks(
         code: int | None = reader.result()
         return code
     return None
-
-
-async def _close_quietly(websocket: WebSocket, code: int) -> None:
-    with contextlib.suppress(*GONE, RuntimeError):  # RuntimeError: already closed
-        await websocket.close(code=code)
 
 
 async def _known_room(websocket: WebSocket) -> str | None:
@@ -307,12 +285,11 @@ async def _serve_screen(websocket: WebSocket, room_id: str, channel: str) -> Non
     if screens.find(room_id, name) is not None:  # connected before under this name
         metrics_of(websocket).reconnects.labels(room_id).inc()
     screen = screens.connect(room_id, name, address, clock.now())
-    code = None
-    try:
-        code = await serve_channels(websocket, [channel], screen=screen)
-    finally:
-        # 1000/1001 from the page: turned off (or reloading), not down.
+
+    def gone(code: int | None) -> None:  # 1000/1001 from the page: turned off, not down
         screens.disconnect(screen, clock.now(), code)
+
+    await serve_channels(websocket, [channel], screen=screen, finish=gone)
 
 
 async def room_socket(websocket: WebSocket) -> None:
@@ -345,7 +322,8 @@ async def chair_socket(websocket: WebSocket) -> None:
     watch = asyncio.create_task(_close_when_ended(websocket, actor.session))
     try:
         with registry.holding(actor.session.id_hash, websocket):
-            await serve_channels(websocket, channels)
+            # Staff sockets are few: served through ASGI, so a logout can close them.
+            await serve_channels(websocket, channels, detach=False)
     finally:
         watch.cancel()
         with contextlib.suppress(BaseException):

@@ -9,7 +9,7 @@ import base64
 import os
 import socket
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -22,9 +22,10 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from dashboard.clock import ShiftedClock
-from dashboard.direct_ws import DIRECT_WRITE, DirectWebSocketProtocol
+from dashboard.direct_ws import LINK, DirectWebSocketProtocol
 from dashboard.live.hub import Hub
 from dashboard.live.service import room_channel
 from dashboard.server import uvicorn_config
@@ -58,7 +59,7 @@ class Probe:
         self.connections: asyncio.Queue[tuple[Any, bool, asyncio.Event]] = asyncio.Queue()
 
     async def endpoint(self, websocket: WebSocket) -> None:
-        write = websocket.scope["extensions"][DIRECT_WRITE]["write"]
+        write = websocket.scope["extensions"][LINK]["link"].write
         before_accept = write(b"too early")
         await websocket.accept()
         gone = asyncio.Event()
@@ -196,9 +197,10 @@ async def dashboard(tmp_path: Path, config: Path | None = None) -> AsyncIterator
         yield app
 
 
-async def test_an_idle_screen_costs_one_task(tmp_path: Path) -> None:
-    """Frames are written from the hub: a connected screen has only its reading task (it had
-    two, a reader and a pump), whatever it is sent."""
+async def test_an_idle_screen_costs_no_task(tmp_path: Path) -> None:
+    """Frames are written from the hub and heartbeats heard through a callback: a connected
+    screen keeps no task of the server's (it had two, a reader and a pump), whatever it is
+    sent."""
     async with dashboard(tmp_path) as app:
         url = app.state.ws_url
         before = len(asyncio.all_tasks())
@@ -212,8 +214,8 @@ async def test_an_idle_screen_costs_one_task(tmp_path: Path) -> None:
             hub.publish("display:cr4", latest.version + 1, "<div id='x'>next</div>")
             for client in clients:
                 assert await asyncio.wait_for(client.recv(), WAIT) == "<div id='x'>next</div>"
-            # Each connection: its ASGI task, plus the client library's own reading task.
-            assert len(asyncio.all_tasks()) - before == 2 * len(clients)
+            # Only the client library's own reading task, one per connection.
+            assert len(asyncio.all_tasks()) - before == len(clients)
         finally:
             for client in clients:
                 await client.close()
@@ -251,3 +253,57 @@ async def test_a_stalled_phone_gets_only_the_newest_frame_and_delays_no_one(
                 assert frames[1] == "<p id='s'>step 3</p>"
         finally:
             sock.close()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Let the event loop run until ``condition`` holds (the server is in this loop)."""
+    for _ in range(1_000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)  # a turn of the loop for the server, not a wait for time
+    raise AssertionError("never happened")
+
+
+async def test_a_detached_screen_is_heard_then_turned_off(tmp_path: Path) -> None:
+    """A display's heartbeats reach its record without an ASGI task, and its page closing with
+    1000 ends the connection as "turned off" (not down), unsubscribed."""
+    async with dashboard(tmp_path) as app:
+        hub: Hub = app.state.live.hub
+        screens = app.state.screens
+        async with connect(f"{app.state.ws_url}/ws/display/cr4?screen=lobby") as client:
+            await asyncio.wait_for(client.recv(), WAIT)
+            screen = screens.find("cr4", "lobby")
+            assert screen is not None and screen.last_seen == screen.connected_at
+            await client.send("heartbeat")
+            await until(lambda: screen.last_seen > screen.connected_at)
+        await until(lambda: hub.count("display:cr4") == 0)
+        assert screen.connections == 0 and screen.closed_cleanly
+
+
+async def test_a_flood_from_a_detached_screen_is_closed_1008(tmp_path: Path) -> None:
+    async with dashboard(tmp_path) as app:
+        async with connect(f"{app.state.ws_url}/ws/rooms/cr4") as client:
+            await asyncio.wait_for(client.recv(), WAIT)
+            with pytest.raises(ConnectionClosed) as closed:
+                for _ in range(200):
+                    await client.send("x")
+                while True:
+                    await asyncio.wait_for(client.recv(), WAIT)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        await until(lambda: app.state.live.hub.count("room:cr4") == 0)
+
+
+async def test_shutting_down_closes_detached_screens_with_1012(tmp_path: Path) -> None:
+    """uvicorn's shutdown tells each screen to come back (1012: the pages reconnect), and the
+    screens are unsubscribed though no task of theirs is running."""
+    clients = []
+    async with dashboard(tmp_path) as app:
+        hub: Hub = app.state.live.hub
+        for path in ("/ws/display/cr4", "/ws/rooms/cr4", "/ws/overview"):
+            client = await connect(f"{app.state.ws_url}{path}")
+            await asyncio.wait_for(client.recv(), WAIT)
+            clients.append(client)
+    for client in clients:
+        await asyncio.wait_for(client.wait_closed(), WAIT)
+        assert client.close_code == 1012
+    assert hub.counts() == {}
