@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import sys
@@ -68,6 +69,7 @@ from _common import (
     steady_rss,
     table,
 )
+from _nodeload import NodeWorkers, available
 from _workers import Workers
 from _wsclient import frame_version
 from websockets.asyncio.client import connect
@@ -98,7 +100,8 @@ class Side:
 
     label: str
     samples: list[Sample] = field(default_factory=list)
-    idle_rate: float = NAN  # ms of CPU per second with N idle sockets
+    idle_rate: float = NAN  # ms of CPU per second with N idle sockets: the median 1 s slice
+    idle_mean: float = NAN  # over the whole interval, heartbeats included
     before_kib: int = 0
     after_kib: int = 0
     opened: int = 0
@@ -120,19 +123,44 @@ class Result:
     base: Side = field(default_factory=lambda: Side("websockets.broadcast"))
 
 
-def clients_cpu(workers: Workers) -> float:
-    """CPU time of all client processes, ms: /proc/PID/schedstat's run time (ns; each client is
-    one thread), since clock ticks are too coarse for a fan-out of a few ms."""
+Load = Workers | NodeWorkers
+
+
+def clients_cpu(workers: Load) -> float:
+    """CPU time of all client processes, ms: the run time of each of their threads
+    (/proc/PID/task/*/schedstat, ns), since clock ticks are too coarse for a fan-out of a few ms
+    (the client processes keep their threads while measured)."""
     total = 0
     for proc in workers.procs:
-        total += int(Path(f"/proc/{proc.pid}/schedstat").read_text().split()[0])
+        for task in Path(f"/proc/{proc.pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                total += int((task / "schedstat").read_text().split()[0])
     return total / 1e6
+
+
+async def idle_rates(pids: tuple[int, ...], seconds: float) -> list[tuple[float, float]]:
+    """Each server's idle CPU, ms per s, over ``seconds`` in 1 s slices: (the mean, the median
+    slice).  The app's heartbeat is one burst to every socket each period, so the mean counts
+    it and the median slice leaves it out: the median is the rate taken off each change's
+    window (which a heartbeat burst rarely falls in, and then shows as an outlier)."""
+    slices: list[list[float]] = [[] for _ in pids]
+    start = [cpu_ms(p) for p in pids]
+    t_start = last_t = time.monotonic()
+    last = list(start)
+    while time.monotonic() - t_start < seconds:
+        await asyncio.sleep(1.0)
+        now, t = [cpu_ms(p) for p in pids], time.monotonic()
+        for i in range(len(pids)):
+            slices[i].append((now[i] - last[i]) / (t - last_t))
+        last, last_t = now, t
+    elapsed = last_t - t_start
+    return [((last[i] - start[i]) / elapsed, median(slices[i])) for i in range(len(pids))]
 
 
 async def change(
     pid: int,
     idle_rate: float,
-    workers: Workers,
+    workers: Load,
     pool: str,
     version: int,
     trigger: Callable[[], Awaitable[Any]],
@@ -168,7 +196,7 @@ async def change(
 
 
 async def hold(
-    server: Server, side: Side, workers: Workers, pool: str, path: str, args: argparse.Namespace
+    server: Server, side: Side, workers: Load, pool: str, path: str, args: argparse.Namespace
 ) -> None:
     """Warm up, read the RSS, open N idle connections, read it again once settled."""
     await workers.open(f"warm-{pool}", server.port, path, WARM)
@@ -180,7 +208,7 @@ async def hold(
     side.after_kib = await asyncio.to_thread(steady_rss, server, 2.0)
 
 
-async def measure(n: int, workers: Workers, args: argparse.Namespace, tmp: Path) -> Result:
+async def measure(n: int, workers: Load, args: argparse.Namespace, tmp: Path) -> Result:
     args.n = n
     data = tmp / f"data-{n}"
     data.mkdir()
@@ -210,16 +238,13 @@ async def measure(n: int, workers: Workers, args: argparse.Namespace, tmp: Path)
             )
         # The idle rate of both, over the same quiet interval.
         pids = (server.proc.pid, base.proc.pid)
-        idle0, t = [cpu_ms(p) for p in pids], time.monotonic()
-        await asyncio.sleep(args.idle)
-        elapsed = time.monotonic() - t
-        result.app.idle_rate, result.base.idle_rate = (
-            (cpu_ms(p) - c) / elapsed for p, c in zip(pids, idle0, strict=True)
-        )
-        log(
-            f"  N={n} idle CPU over {elapsed:.1f} s: app {result.app.idle_rate:.1f} ms/s, "
-            f"baseline {result.base.idle_rate:.1f} ms/s; frame {result.frame_bytes} B"
-        )
+        rates = await idle_rates(pids, args.idle)
+        for side, (mean, steady) in zip((result.app, result.base), rates, strict=True):
+            side.idle_mean, side.idle_rate = mean, steady
+            log(
+                f"  N={n} {side.label} idle CPU over {args.idle:.0f} s: {mean:.1f} ms/s "
+                f"(median 1 s slice {steady:.1f} ms/s)"
+            )
         async with connect(f"ws://{HOST}:{base_port}/control", compression=None) as control:
 
             async def broadcast(v: int) -> None:
@@ -276,7 +301,8 @@ def change_text(i: int) -> str:
 
 async def run(args: argparse.Namespace) -> list[Result]:
     results = []
-    async with Workers(args.procs, args.load_cpus) as workers:
+    load = NodeWorkers if args.load == "node" else Workers
+    async with load(args.procs, args.load_cpus) as workers:
         with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
             for n in args.clients:
                 results.append(await measure(n, workers, args, Path(tmp)))
@@ -306,7 +332,7 @@ def n_table(r: Result) -> str:
                 side.med("p99"),
                 f"{min(s.delivered for s in side.samples)}/{r.n}",
                 side.kib_per_socket,
-                side.idle_rate,
+                f"{side.idle_mean:.1f} ({side.idle_rate:.1f})",
                 side.med("client_ms"),
                 f"{side.med('client_pct'):.0f} %",
             ]
@@ -321,7 +347,7 @@ def n_table(r: Result) -> str:
             ratio(a.med("p99"), b.med("p99")),
             "",
             ratio(a.kib_per_socket, b.kib_per_socket),
-            ratio(a.idle_rate, b.idle_rate),
+            f"{ratio(a.idle_mean, b.idle_mean):.2f}",
             ratio(a.med("client_ms"), b.med("client_ms")),
             "",
         ]
@@ -334,7 +360,7 @@ def n_table(r: Result) -> str:
         "client p99, ms",
         "delivered (min)",
         "KiB per idle socket",
-        "idle CPU, ms/s",
+        "idle CPU, ms/s (median 1 s)",
         "client CPU per change, ms",
         "client CPU, % of a core",
     ]
@@ -374,14 +400,16 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[str, str
         for s in (side.samples[i],)
     ]
     frame = ", ".join(f"{r.frame_bytes} B" for r in results)
+    client = "Node ws, bench/node" if args.load == "node" else "Python, bench/_wsclient.py"
     lines = [
         f"Machine: {machine()}; server on CPU {sorted(args.server_cpus)}, {args.procs} client "
-        f"processes (Python, bench/_wsclient.py) on CPU {sorted(args.load_cpus)}; frame {frame}; "
+        f"processes ({client}) on CPU {sorted(args.load_cpus)}; frame {frame}; "
         f"load average {load[0]} at the start, {load[1]} at the end.",
         f"Medians over {args.repeats} changes after one warm-up. Server CPU per change: "
         f"/proc/PID/stat from just before the trigger to {args.settle * 1000:.0f} ms after the "
-        f"last receipt, less the idle rate × that window (idle rate over {args.idle:.0f} s with "
-        "the N sockets open). p50/p99 from the trigger (app: the POST; baseline: the control "
+        f"last receipt, less the idle rate × that window (idle rate: the median 1 s slice "
+        f"over {args.idle:.0f} s with the N sockets open; the mean over the interval, heartbeats "
+        "included, is shown too). p50/p99 from the trigger (app: the POST; baseline: the control "
         "command). Client CPU: all client processes (/proc/PID/schedstat) over the same window; "
         "% of one core over trigger → last receipt.",
     ]
@@ -430,7 +458,15 @@ def main() -> int:
         "--idle", type=float, default=15.0, help="quiet interval for the idle CPU rate (s)"
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="per change (s)")
+    parser.add_argument(
+        "--load",
+        choices=["python", "node"],
+        default="python",
+        help="the clients: bench/_wsclient.py, or Node ws (npm install --prefix bench/node)",
+    )
     args = parser.parse_args()
+    if args.load == "node" and (why := available()):
+        parser.error(f"--load node: {why}")
     if args.quick:
         args.clients, args.repeats, args.procs, args.idle = [200], 2, 2, 2.0
     raise_nofile()
