@@ -3,9 +3,11 @@ change, the spread of the receipts and the memory per idle socket, against ``web
 of the same frame in the same run.
 
 The server is ``dashboard serve --at 2023-12-13T15:30`` (mid-session, as shipped: no probe) in a
-subprocess pinned to the first CPU; N display clients (bench/_wsclient.py; no compression offered,
-spread over 8 loopback source addresses) are spread over ``--procs`` client processes
-(bench/_workers.py) pinned to the other CPU.  The server is a black box: what is measured comes
+subprocess pinned to the first CPU; N display clients (no compression offered, over 8 loopback
+source addresses) are spread over ``--procs`` client processes pinned to the other CPU: Python
+(bench/_wsclient.py in bench/_workers.py), or with ``--load node`` Node ``ws`` clients
+(bench/node/wsclient.js, about half the CPU per message; ``npm install --prefix bench/node``
+once, for the bench only).  The server is a black box: what is measured comes
 from /proc and from the clients' clocks, so the same script measures any send path.
 
 Each change is a real one: an override (``pointer``, "under discussion now") posted to
@@ -17,8 +19,9 @@ holding N connections of its own; its change is a command on a control connectio
 * server CPU per change: utime + stime of the server process (/proc/PID/stat, clock ticks) from
   just before the trigger (the POST, or the control command) to ``--settle`` after the last
   client's receipt, minus the server's idle CPU rate × that window; the idle rate is measured on
-  the same server holding its N idle sockets over ``--idle`` seconds (the app's heartbeat period:
-  one heartbeat to every socket falls in it) and printed;
+  the same server holding its N idle sockets over ``--idle`` seconds (the app's heartbeat period)
+  in 1 s slices: the median slice is taken off (the app's heartbeat is one burst to every socket
+  each period, which a change's window rarely holds); the mean, burst included, is printed too;
 * spread: last minus first client receipt; client p50/p99: from the trigger; delivered;
 * client CPU: run time of all client processes (/proc/PID/schedstat) over the same window, and
   as a % of one core over the fan-out (trigger → last receipt): near 100 %, the clients were
@@ -28,6 +31,7 @@ Memory per idle socket, both servers, same run: VmRSS after a warm-up of 20 conn
 and closed), then after N idle connections have settled, the difference divided by N.
 
     .venv/bin/python bench/fanout.py            # N = 1000, 5000, 10000; 7 changes each (+1)
+    .venv/bin/python bench/fanout.py --load node    # the same, Node ws clients
     .venv/bin/python bench/fanout.py --quick    # N = 200; 2 changes
 """
 
