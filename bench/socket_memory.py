@@ -4,12 +4,12 @@ the code that asked for it, in KiB per connection; with the RSS per connection.
 
 The server is ``dashboard serve --at 2023-12-13T15:30`` through bench/_served.py
 ``--tracemalloc=DIR`` (``tracemalloc.start(25)`` before the app is built; a snapshot at each
-SIGUSR1), pinned to the first CPU.  Warm-up: 20 connections opened and closed (lazily imported
-code and first-use allocations land before the first snapshot).  Then N display clients
-(bench/_wsclient.py, no compression offered) in client processes on the other CPU open and stay
-idle; once the RSS has settled, the second snapshot.  Both snapshots are taken after a full
-collection.  The same for a bare ``websockets`` server (bench/_baseline.py ``websockets
---tracemalloc``) holding N connections that got the same frame.
+SIGUSR1), pinned to the first CPU, after a run without it for the RSS.  Warm-up: 20 connections
+opened and closed (lazily imported code and first-use allocations land before the first
+snapshot).  Then N display clients (bench/_wsclient.py, no compression offered) in client
+processes on the other CPU open and stay idle; once the RSS has settled, the second snapshot.
+Both snapshots are taken after a full collection.  The same for a bare ``websockets`` server
+(bench/_baseline.py ``websockets --tracemalloc``) holding N connections that got the same frame.
 
 Three groupings of the growth:
 
@@ -18,7 +18,9 @@ Three groupings of the growth:
 * by owner: the innermost frame outside the standard library (dashboard/, Starlette, uvicorn,
   websockets...), so an asyncio Task or a transport's buffer is charged to who made it.
 
-The RSS per connection is with tracemalloc on; its own bookkeeping (``overhead``) is shown apart.
+The RSS per connection comes from a first run of the same server without tracemalloc (a snapshot
+leaves memory behind in the allocator, which the connections then reuse); the traced memory per
+connection from the second, with it.
 
     .venv/bin/python bench/socket_memory.py            # N = 1000
     .venv/bin/python bench/socket_memory.py --quick    # N = 200
@@ -34,6 +36,7 @@ import sysconfig
 import tempfile
 import tracemalloc
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +44,7 @@ from _common import (
     BENCH,
     PYTHON,
     ROOM,
+    ROOT,
     Server,
     cpu_split,
     current_frame,
@@ -50,6 +54,7 @@ from _common import (
     pin,
     raise_nofile,
     serve_argv,
+    start_server,
     steady_rss,
     table,
 )
@@ -69,8 +74,9 @@ SKIP = [
 class Measured:
     label: str
     opened: int = 0
-    rss_before: int = 0  # KiB
+    rss_before: int = 0  # KiB, without tracemalloc
     rss_after: int = 0
+    traced_opened: int = 0  # connections in the traced run
     traced: tuple[int, int] = (0, 0)  # bytes, at each snapshot
     overhead: tuple[int, int] = (0, 0)  # tracemalloc's own memory, bytes
     by_line: list[tuple[str, int, int]] = field(default_factory=list)  # (where, bytes, count)
@@ -86,6 +92,8 @@ def short(filename: str) -> str:
             return head + filename.rsplit(mark, 1)[1]
     if filename.startswith(STDLIB):
         return filename[len(STDLIB) + 1 :]
+    if filename.startswith(str(ROOT)):
+        return filename[len(str(ROOT)) + 1 :]
     return filename
 
 
@@ -129,57 +137,95 @@ async def snapshot(server: Server, k: int) -> tuple[int, int]:
     return probe["traced"], probe["overhead"]
 
 
-async def one(
-    server: Server, label: str, path: str, workers: Workers, snaps: Path, args: argparse.Namespace
-) -> Measured:
-    result = Measured(label)
+async def plain(
+    server: Server, result: Measured, path: str, workers: Workers, args: argparse.Namespace
+) -> None:
+    """RSS before and after N idle connections, without tracemalloc (whose snapshots leave
+    memory behind in the allocator, that the connections then reuse)."""
     await workers.open("warm", server.port, path, WARM)
     await workers.close("warm")
-    # The first snapshot before the first RSS: taking one leaves memory behind (freed to the
-    # allocator, not to the system), which would otherwise count as the connections'.
-    t1, o1 = await snapshot(server, 1)
     result.rss_before = await asyncio.to_thread(steady_rss, server, 1.0)
     result.opened = await workers.open("idle", server.port, path, args.clients)
     result.rss_after = await asyncio.to_thread(steady_rss, server, 2.0)
+    await workers.close("idle")
+
+
+async def traced(
+    server: Server,
+    result: Measured,
+    path: str,
+    workers: Workers,
+    snaps: Path,
+    args: argparse.Namespace,
+) -> None:
+    await workers.open("warm", server.port, path, WARM)
+    await workers.close("warm")
+    await asyncio.to_thread(steady_rss, server, 1.0)  # settled
+    t1, o1 = await snapshot(server, 1)
+    result.traced_opened = await workers.open("idle", server.port, path, args.clients)
+    await asyncio.to_thread(steady_rss, server, 2.0)
     t2, o2 = await snapshot(server, 2)
     result.traced, result.overhead = (t1, t2), (o1, o2)
     await workers.close("idle")
     breakdown(snaps / "snapshot-1.pickle", snaps / "snapshot-2.pickle", result, args.top)
     log(
-        f"  {label}: {result.opened} connections; RSS {result.rss_before} → {result.rss_after} KiB;"
-        f" traced {t1 // 1024} → {t2 // 1024} KiB"
+        f"  {result.label}: {result.opened} connections, RSS {result.rss_before} → "
+        f"{result.rss_after} KiB; traced {t1 // 1024} → {t2 // 1024} KiB"
     )
+
+
+async def measure(
+    label: str,
+    argv: Callable[[int, Path | None], list[str]],
+    path: str,
+    workers: Workers,
+    snaps: Path,
+    args: argparse.Namespace,
+) -> Measured:
+    """The server once as it is (the RSS), then once with tracemalloc (the breakdown):
+    ``argv(port, snapshot folder or None)``."""
+    result = Measured(label)
+    port = free_port()
+    server = Server(argv(port, None), port, args.server_cpus)
+    try:
+        server.wait_ready()
+        await plain(server, result, path, workers, args)
+    finally:
+        server.stop()
+    snaps.mkdir()
+    port = free_port()
+    server = Server(argv(port, snaps), port, args.server_cpus)
+    try:
+        server.wait_ready(180)  # tracemalloc slows the start several times
+        await traced(server, result, path, workers, snaps, args)
+    finally:
+        server.stop()
     return result
 
 
 async def run(args: argparse.Namespace, tmp: Path) -> list[Measured]:
+    data = str(tmp / "data")
+    port = free_port()
+    server = start_server(port, data, args.server_cpus)
+    try:
+        frame_file = tmp / "frame.html"  # what a display gets on connecting, for the baseline
+        frame_file.write_text(await asyncio.to_thread(current_frame, port))
+    finally:
+        server.stop()
+
+    def app(port: int, snaps: Path | None) -> list[str]:
+        return serve_argv(port, data, [f"--tracemalloc={snaps}"] if snaps else [])
+
+    def base(port: int, snaps: Path | None) -> list[str]:
+        argv = [PYTHON, str(BENCH / "_baseline.py"), "websockets", "--port", str(port)]
+        argv += ["--frame", str(frame_file)]
+        return argv + (["--tracemalloc", str(snaps)] if snaps else [])
+
     results = []
     async with Workers(args.procs, args.load_cpus) as workers:
-        snaps = tmp / "app"
-        snaps.mkdir()
-        port = free_port()
-        argv = serve_argv(port, str(tmp / "data"), [f"--tracemalloc={snaps}"])
-        server = Server(argv, port, args.server_cpus)
-        try:
-            server.wait_ready(180)  # tracemalloc slows the start several times
-            frame = await asyncio.to_thread(current_frame, port)
-            results.append(await one(server, "app", PATH, workers, snaps, args))
-        finally:
-            server.stop()
+        results.append(await measure("app", app, PATH, workers, tmp / "app", args))
         if args.baseline:
-            snaps = tmp / "base"
-            snaps.mkdir()
-            frame_file = tmp / "frame.html"
-            frame_file.write_text(frame)
-            port = free_port()
-            argv = [PYTHON, str(BENCH / "_baseline.py"), "websockets", "--port", str(port)]
-            argv += ["--frame", str(frame_file), "--tracemalloc", str(snaps)]
-            base = Server(argv, port, args.server_cpus)
-            try:
-                base.wait_ready(180)
-                results.append(await one(base, "websockets", "/", workers, snaps, args))
-            finally:
-                base.stop()
+            results.append(await measure("websockets", base, "/", workers, tmp / "base", args))
     return results
 
 
@@ -191,12 +237,12 @@ def report(results: list[Measured], args: argparse.Namespace) -> str:
     summary = [
         [
             m.label,
-            m.opened,
+            f"{m.opened} / {m.traced_opened}",
             (m.rss_after - m.rss_before) / max(m.opened, 1),
-            kib(m.traced[1] - m.traced[0], m.opened),
-            kib(m.overhead[1] - m.overhead[0], m.opened),
+            kib(m.traced[1] - m.traced[0], m.traced_opened),
             (m.rss_after - m.rss_before) / max(m.opened, 1)
-            - kib(m.traced[1] - m.traced[0] + m.overhead[1] - m.overhead[0], m.opened),
+            - kib(m.traced[1] - m.traced[0], m.traced_opened),
+            kib(m.overhead[1] - m.overhead[0], m.traced_opened),
         ]
         for m in results
     ]
@@ -207,11 +253,11 @@ def report(results: list[Measured], args: argparse.Namespace) -> str:
         table(
             [
                 "server",
-                "connections",
-                "RSS, KiB / connection",
-                "traced by tracemalloc",
-                "tracemalloc's own",
-                "RSS not traced",
+                "connections (plain / traced run)",
+                "RSS, KiB / connection (plain run)",
+                "traced by tracemalloc, KiB / connection",
+                "RSS not traced (allocator, C)",
+                "tracemalloc's own bookkeeping",
             ],
             summary,
         ),
@@ -228,7 +274,10 @@ def report(results: list[Measured], args: argparse.Namespace) -> str:
                 "",
                 table(
                     ["where", "KiB / connection", "blocks / connection"],
-                    [[w, kib(size, m.opened), count / max(m.opened, 1)] for w, size, count in rows],
+                    [
+                        [w, kib(size, m.traced_opened), count / max(m.traced_opened, 1)]
+                        for w, size, count in rows
+                    ],
                 ),
             ]
     return "\n".join(lines)
