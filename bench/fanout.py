@@ -22,6 +22,7 @@ holding N connections of its own; its change is a command on a control connectio
   the same server holding its N idle sockets over ``--idle`` seconds (the app's heartbeat period)
   in 1 s slices: the median slice is taken off (the app's heartbeat is one burst to every socket
   each period, which a change's window rarely holds); the mean, burst included, is printed too;
+* server CPU as a % of one core over the fan-out (trigger → last receipt);
 * spread: last minus first client receipt; client p50/p99: from the trigger; delivered;
 * client CPU: run time of all client processes (/proc/PID/schedstat) over the same window, and
   as a % of one core over the fan-out (trigger → last receipt): near 100 %, the clients were
@@ -94,6 +95,7 @@ class Sample:
     p50: float  # from the trigger
     p99: float
     delivered: int
+    server_pct: float  # CPU per change ÷ (trigger → last receipt), % of one core
     client_ms: float  # CPU of all client processes over the window
     client_pct: float  # client CPU ÷ (trigger → last receipt), % of one core
 
@@ -186,14 +188,16 @@ async def change(
     delays = [(s - t0) / 1e6 for s in stamps] or [NAN]
     fanout = (last - t0) / 1e6
     client = clients1 - clients0
+    cpu = raw - idle_rate * window / 1000
     return Sample(
-        cpu_ms=raw - idle_rate * window / 1000,
+        cpu_ms=cpu,
         raw_ms=raw,
         window_ms=window,
         spread=(last - min(stamps)) / 1e6 if stamps else NAN,
         p50=percentile(delays, 50),
         p99=percentile(delays, 99),
         delivered=len(stamps),
+        server_pct=100 * cpu / fanout if fanout > 0 else NAN,
         client_ms=client,
         client_pct=100 * client / fanout if fanout > 0 else NAN,
     )
@@ -331,6 +335,7 @@ def n_table(r: Result) -> str:
             [
                 side.label,
                 side.med("cpu_ms"),
+                f"{side.med('server_pct'):.0f} %",
                 side.med("spread"),
                 side.med("p50"),
                 side.med("p99"),
@@ -346,6 +351,7 @@ def n_table(r: Result) -> str:
         [
             "ratio app ÷ baseline",
             ratio(a.med("cpu_ms"), b.med("cpu_ms")),
+            "",
             ratio(a.med("spread"), b.med("spread")),
             ratio(a.med("p50"), b.med("p50")),
             ratio(a.med("p99"), b.med("p99")),
@@ -359,6 +365,7 @@ def n_table(r: Result) -> str:
     headers = [
         f"N = {r.n:,}",
         "server CPU per change, ms",
+        "server CPU, % of a core",
         "spread, ms",
         "client p50, ms",
         "client p99, ms",
@@ -391,6 +398,7 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[str, str
             s.raw_ms,
             s.window_ms,
             s.cpu_ms,
+            f"{s.server_pct:.0f} %",
             s.spread,
             s.p50,
             s.p99,
@@ -414,8 +422,9 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[str, str
         f"last receipt, less the idle rate × that window (idle rate: the median 1 s slice "
         f"over {args.idle:.0f} s with the N sockets open; the mean over the interval, heartbeats "
         "included, is shown too). p50/p99 from the trigger (app: the POST; baseline: the control "
-        "command). Client CPU: all client processes (/proc/PID/schedstat) over the same window; "
-        "% of one core over trigger → last receipt.",
+        "command). Client CPU: all client processes (/proc/PID/schedstat) over the same window. "
+        "% of a core: CPU ÷ (trigger → last receipt); with both below ~90 %, neither the server "
+        "nor the clients were the limit but the machine (other processes on the same CPUs).",
     ]
     for r in results:
         lines += ["", n_table(r)]
@@ -431,6 +440,7 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[str, str
                 "CPU raw, ms",
                 "window, ms",
                 "CPU per change, ms",
+                "server % of a core",
                 "spread",
                 "p50",
                 "p99",
