@@ -18,10 +18,12 @@ holding N connections of its own; its change is a command on a control connectio
 
 * server CPU per change: utime + stime of the server process (/proc/PID/stat, clock ticks) from
   just before the trigger (the POST, or the control command) to ``--settle`` after the last
-  client's receipt, minus the server's idle CPU rate × that window; the idle rate is measured on
-  the same server holding its N idle sockets over ``--idle`` seconds (the app's heartbeat period)
-  in 1 s slices: the median slice is taken off (the app's heartbeat is one burst to every socket
-  each period, which a change's window rarely holds); the mean, burst included, is printed too;
+  client's receipt, minus the server's idle CPU rate × that window, the rate read on the same
+  server holding its N idle sockets over the ``--quiet`` second just before the trigger (the
+  keepalive pings of both servers come in waves, every 20 s, as long as the connections took to
+  open: a rate read once would count them in or out of a change by chance).  Each server's idle
+  rate over ``--idle`` seconds (the app's heartbeat period) is printed too: the mean, and the
+  median 1 s slice (without the app's heartbeat, one burst to every socket each period);
 * server CPU as a % of one core over the fan-out (trigger → last receipt);
 * spread: last minus first client receipt; client p50/p99: from the trigger; delivered;
 * client CPU: run time of all client processes (/proc/PID/schedstat) over the same window, and
@@ -90,6 +92,7 @@ NAN = float("nan")
 class Sample:
     cpu_ms: float  # server CPU for the change, the idle rate × window taken off
     raw_ms: float  # the same before that
+    idle_rate: float  # ms per s, over the quiet second before the trigger
     window_ms: float  # trigger → settle after the last receipt
     spread: float  # last − first receipt
     p50: float  # from the trigger
@@ -107,7 +110,7 @@ class Side:
     label: str
     samples: list[Sample] = field(default_factory=list)
     idle_rate: float = NAN  # ms of CPU per second with N idle sockets: the median 1 s slice
-    idle_mean: float = NAN  # over the whole interval, heartbeats included
+    idle_mean: float = NAN  # over the whole interval, heartbeats and pings included
     before_kib: int = 0
     after_kib: int = 0
     opened: int = 0
@@ -146,9 +149,10 @@ def clients_cpu(workers: Load) -> float:
 
 async def idle_rates(pids: tuple[int, ...], seconds: float) -> list[tuple[float, float]]:
     """Each server's idle CPU, ms per s, over ``seconds`` in 1 s slices: (the mean, the median
-    slice).  The app's heartbeat is one burst to every socket each period, so the mean counts
-    it and the median slice leaves it out: the median is the rate taken off each change's
-    window (which a heartbeat burst rarely falls in, and then shows as an outlier)."""
+    slice).  The app's heartbeat is one burst to every socket each period: the mean counts it,
+    the median slice leaves it out.  Printed only: each change takes off the rate of the second
+    before it, since keepalive pings come in waves (every 20 s, as long as the connections
+    took to open) that a global rate would count in or out of a change by chance."""
     slices: list[list[float]] = [[] for _ in pids]
     start = [cpu_ms(p) for p in pids]
     t_start = last_t = time.monotonic()
@@ -165,7 +169,6 @@ async def idle_rates(pids: tuple[int, ...], seconds: float) -> list[tuple[float,
 
 async def change(
     pid: int,
-    idle_rate: float,
     workers: Load,
     pool: str,
     version: int,
@@ -173,8 +176,12 @@ async def change(
     args: argparse.Namespace,
 ) -> Sample:
     """Trigger one change and measure it: server CPU from just before the trigger to ``settle``
-    after the last receipt."""
+    after the last receipt, less the server's idle rate over the ``quiet`` seconds just before
+    (what it does anyway meanwhile: pings come in waves, heartbeats in bursts)."""
+    quiet0, tq = cpu_ms(pid), time.monotonic_ns()
+    await asyncio.sleep(args.quiet)
     server0, clients0, t0 = cpu_ms(pid), clients_cpu(workers), time.monotonic_ns()
+    idle_rate = (server0 - quiet0) / ((t0 - tq) / 1e9)  # ms per s
     await trigger()
     stamps = await workers.stamps(pool, version, args.timeout)
     last = max(stamps) if stamps else time.monotonic_ns()
@@ -192,6 +199,7 @@ async def change(
     return Sample(
         cpu_ms=cpu,
         raw_ms=raw,
+        idle_rate=idle_rate,
         window_ms=window,
         spread=(last - min(stamps)) / 1e6 if stamps else NAN,
         p50=percentile(delays, 50),
@@ -264,25 +272,21 @@ async def measure(n: int, workers: Load, args: argparse.Namespace, tmp: Path) ->
                 post = pointer(change_text(i))
                 app = await change(
                     pids[0],
-                    result.app.idle_rate,
                     workers,
                     "dash",
                     version,
                     lambda: asyncio.to_thread(post_override, port, token, post),  # noqa: B023
                     args,
                 )
-                await asyncio.sleep(args.gap)
                 v = 1_000_000 + i
                 bl = await change(
                     pids[1],
-                    result.base.idle_rate,
                     workers,
                     "base",
                     v,
                     lambda: broadcast(v),  # noqa: B023
                     args,
                 )
-                await asyncio.sleep(args.gap)
                 log(
                     f"  N={n} {'warm-up' if i == 1 else f'change {i - 1}'}: "
                     + "; ".join(
@@ -335,6 +339,7 @@ def n_table(r: Result) -> str:
             [
                 side.label,
                 side.med("cpu_ms"),
+                side.med("raw_ms"),
                 f"{side.med('server_pct'):.0f} %",
                 side.med("spread"),
                 side.med("p50"),
@@ -351,6 +356,7 @@ def n_table(r: Result) -> str:
         [
             "ratio app ÷ baseline",
             ratio(a.med("cpu_ms"), b.med("cpu_ms")),
+            ratio(a.med("raw_ms"), b.med("raw_ms")),
             "",
             ratio(a.med("spread"), b.med("spread")),
             ratio(a.med("p50"), b.med("p50")),
@@ -365,6 +371,7 @@ def n_table(r: Result) -> str:
     headers = [
         f"N = {r.n:,}",
         "server CPU per change, ms",
+        "raw (idle not taken off)",
         "server CPU, % of a core",
         "spread, ms",
         "client p50, ms",
@@ -397,6 +404,7 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[str, str
             side.label,
             s.raw_ms,
             s.window_ms,
+            s.idle_rate,
             s.cpu_ms,
             f"{s.server_pct:.0f} %",
             s.spread,
@@ -419,18 +427,19 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[str, str
         f"load average {load[0]} at the start, {load[1]} at the end.",
         f"Medians over {args.repeats} changes after one warm-up. Server CPU per change: "
         f"/proc/PID/stat from just before the trigger to {args.settle * 1000:.0f} ms after the "
-        f"last receipt, less the idle rate × that window (idle rate: the median 1 s slice "
-        f"over {args.idle:.0f} s with the N sockets open; the mean over the interval, heartbeats "
-        "included, is shown too). p50/p99 from the trigger (app: the POST; baseline: the control "
-        "command). Client CPU: all client processes (/proc/PID/schedstat) over the same window. "
-        "% of a core: CPU ÷ (trigger → last receipt); with both below ~90 %, neither the server "
+        f"last receipt, less the idle rate × that window (the rate over the {args.quiet:.0f} s "
+        f"before the trigger; the idle column: the mean over {args.idle:.0f} s with the N "
+        "sockets open, and its median 1 s slice). p50/p99 from the trigger (app: the POST; "
+        "baseline: the control command). Client CPU: all client processes "
+        "(/proc/PID/schedstat) over the same window. % of a core: CPU ÷ (trigger → last receipt); with both below ~90 %, neither the server "
         "nor the clients were the limit but the machine (other processes on the same CPUs).",
     ]
     for r in results:
         lines += ["", n_table(r)]
     lines += [
         "",
-        "Every change (server CPU: raw, the window it was read over, and less the idle rate):",
+        "Every change (server CPU: raw, the window it was read over, the idle rate of the second "
+        "before, and CPU per change = raw − idle rate × window):",
         "",
         table(
             [
@@ -439,6 +448,7 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[str, str
                 "server",
                 "CPU raw, ms",
                 "window, ms",
+                "idle before, ms/s",
                 "CPU per change, ms",
                 "server % of a core",
                 "spread",
@@ -467,7 +477,9 @@ def main() -> int:
     parser.add_argument(
         "--settle", type=float, default=0.3, help="CPU read this long after the last receipt (s)"
     )
-    parser.add_argument("--gap", type=float, default=0.3, help="pause between changes (s)")
+    parser.add_argument(
+        "--quiet", type=float, default=1.0, help="idle rate read before each change (s)"
+    )
     parser.add_argument(
         "--idle", type=float, default=15.0, help="quiet interval for the idle CPU rate (s)"
     )
