@@ -432,7 +432,8 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[str, str
         "sockets open, and its median 1 s slice). p50/p99 from the trigger (app: the POST; "
         "baseline: the control command). Client CPU: all client processes "
         "(/proc/PID/schedstat) over the same window. % of a core: CPU ÷ (trigger → last "
-        "receipt); with both below ~90 %, neither the server nor the clients were the limit but the machine (other processes on the same CPUs).",
+        "receipt); with both below ~90 %, neither the server nor the clients were the limit "
+        "but the machine (other processes on the same CPUs).",
     ]
     for r in results:
         lines += ["", n_table(r)]
