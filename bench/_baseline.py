@@ -5,6 +5,8 @@ python bench/_baseline.py websockets --port P --frame FILE
     nothing; a connection to ``/control`` sends JSON commands: ``{"op": "broadcast",
     "version": V}`` → ``websockets.broadcast`` of FRAME (its data-version set to V) to every
     other connection, answered ``{"t0": ns, "t1": ns, "n": count}``.
+    With ``--tracemalloc DIR``: bench/_served.py's ``--tracemalloc`` probe (snapshots at
+    SIGUSR1), started before ``websockets`` is imported.
 python bench/_baseline.py starlette --port P --frame FILE
     a bare Starlette WebSocket endpoint (any path) under the dashboard's own uvicorn
     configuration: accept, send FRAME, read until the client goes.
@@ -119,8 +121,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--frame", type=Path, required=True)
     parser.add_argument("--index", type=Path)
+    parser.add_argument("--tracemalloc", metavar="DIR")
     args = parser.parse_args()
     frame = args.frame.read_text()
+    if args.tracemalloc:
+        from _served import probe_tracemalloc
+
+        probe_tracemalloc(args.tracemalloc)
     if args.kind == "websockets":
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_websockets(args.port, frame))

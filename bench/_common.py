@@ -80,6 +80,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used, in ms; clock-tick resolution."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * TICK_MS  # utime, stime: fields 14 and 15
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -209,6 +218,19 @@ class Server:
                 self.proc.wait(5)
         self.reader.join(5)
         return time.monotonic() - t0
+
+
+def steady_rss(server: Server, settle: float) -> int:
+    """VmRSS once it has stopped moving (two reads 0.5 s apart within 64 KiB), after ``settle``."""
+    time.sleep(settle)
+    last = server.rss_kib()
+    for _ in range(20):
+        time.sleep(0.5)
+        now = server.rss_kib()
+        if abs(now - last) < 64:
+            return now
+        last = now
+    return last
 
 
 def start_server(

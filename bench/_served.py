@@ -1,7 +1,8 @@
 """``dashboard serve`` with optional bench-side probes, for the benchmarks that need to see inside
 the server without changing ``dashboard/``::
 
-    python bench/_served.py [--probe-sends] [--count-renders] [--no-page-cache] -- serve ARGS...
+    python bench/_served.py [--probe-sends] [--count-renders] [--no-page-cache]
+                            [--tracemalloc=DIR] -- serve ARGS...
 
 Everything after ``--`` goes to ``dashboard.cli.main``: the same command, app and uvicorn
 configuration as ``dashboard serve``.  The probes patch this process only, and print one line
@@ -18,6 +19,10 @@ per event on stderr, ``BENCH-PROBE <kind> key=value ...`` (integers; times in mo
                  ``LiveService.page``).
 --no-page-cache  defeat that cache: every request renders, gzips and hashes its page again (the
                  baseline for bench/phone.py).
+--tracemalloc=DIR  ``tracemalloc.start(25)`` before the app is built; at each SIGUSR1, a full
+                 collection, then the snapshot dumped to DIR/snapshot-K.pickle and
+                 ``snapshot k=K traced=B overhead=B`` (bytes traced, and tracemalloc's own
+                 memory) printed (bench/socket_memory.py; bench/_baseline.py takes it too).
 """
 
 from __future__ import annotations
@@ -105,6 +110,31 @@ def probe_sends() -> None:
 TASKS: set[asyncio.Task[None]] = set()
 
 
+def probe_tracemalloc(directory: str) -> None:
+    import gc
+    import signal
+    import tracemalloc
+    from pathlib import Path
+
+    tracemalloc.start(25)
+    taken = 0
+
+    def dump(signum: int, frame: object) -> None:
+        nonlocal taken
+        taken += 1
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot()
+        snapshot.dump(str(Path(directory) / f"snapshot-{taken}.pickle"))
+        emit(
+            "snapshot",
+            k=taken,
+            traced=tracemalloc.get_traced_memory()[0],
+            overhead=tracemalloc.get_tracemalloc_memory(),
+        )
+
+    signal.signal(signal.SIGUSR1, dump)
+
+
 def page_cache(count: bool, defeat: bool) -> None:
     from dashboard.live.service import CachedPage, LiveService
 
@@ -131,6 +161,9 @@ def page_cache(count: bool, defeat: bool) -> None:
 def main(argv: list[str]) -> Any:
     split = argv.index("--")
     flags, rest = set(argv[:split]), argv[split + 1 :]
+    for flag in [f for f in flags if f.startswith("--tracemalloc=")]:
+        flags.discard(flag)
+        probe_tracemalloc(flag.split("=", 1)[1])
     unknown = flags - {"--probe-sends", "--count-renders", "--no-page-cache"}
     if unknown:
         sys.exit(f"unknown flags: {sorted(unknown)}")

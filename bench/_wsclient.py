@@ -17,6 +17,7 @@ import base64
 import contextlib
 import os
 import random
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +31,28 @@ VERSION_MARK = b'data-version="'
 FULL_STATE = b'id="display-now"'
 # What the server tells the pages (dashboard/timings.py, rendered onto every page).
 BACKOFF_MIN, BACKOFF_CAP = LiveTimings().backoff_min, LiveTimings().backoff_max
+# Loopback source addresses a Pool spreads its connections over: one address has ~28k ephemeral
+# ports (shared by every server port and by the TIME_WAITs of earlier rounds); 10,000 displays
+# plus 10,000 baseline connections, round after round, need more.
+SOURCES = [f"127.0.0.{i}" for i in range(1, 9)]
+IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)  # Linux
+
+
+async def connect_from(source: str, port: int) -> socket.socket:
+    """A TCP socket to HOST:port from ``source``; the port is chosen at connect (not at bind),
+    so it only has to be unique for this destination."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+        sock.bind((source, 0))
+        await loop.sock_connect(sock, (HOST, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def reconnect_delay(offline_for: float) -> float:
@@ -182,14 +205,15 @@ class Pool:
         holding its first message; returns the failures."""
         loop, gate, failures = asyncio.get_running_loop(), asyncio.Semaphore(parallel), 0
 
-        async def one() -> None:
+        async def one(source: str) -> None:
             nonlocal failures
             for attempt in range(5):
                 async with gate:
                     client: WsClient | None = None
                     with contextlib.suppress(OSError, TimeoutError):
+                        sock = await connect_from(source, port)
                         _, client = await loop.create_connection(
-                            lambda: WsClient(self.sink, handshake(port, path)), HOST, port
+                            lambda: WsClient(self.sink, handshake(port, path)), sock=sock
                         )
                         if await asyncio.wait_for(client.first, 30):
                             self.clients.append(client)
@@ -200,7 +224,7 @@ class Pool:
             failures += 1
 
         self.size += count
-        await asyncio.gather(*(one() for _ in range(count)))
+        await asyncio.gather(*(one(SOURCES[i % len(SOURCES)]) for i in range(count)))
         self.size = len(self.clients)
         return failures
 

@@ -38,6 +38,7 @@ from _common import (
     pin,
     raise_nofile,
     start_server,
+    steady_rss,
     table,
 )
 from _workers import Workers
@@ -56,19 +57,6 @@ class Sample:
     @property
     def per_connection(self) -> float:
         return (self.after - self.before) / max(self.opened, 1)
-
-
-def steady_rss(server: Server, settle: float) -> int:
-    """VmRSS once it has stopped moving (two reads 0.5 s apart within 64 KiB), after ``settle``."""
-    time.sleep(settle)
-    last = server.rss_kib()
-    for _ in range(20):
-        time.sleep(0.5)
-        now = server.rss_kib()
-        if abs(now - last) < 64:
-            return now
-        last = now
-    return last
 
 
 async def one(server: Server, path: str, workers: Workers, args: argparse.Namespace) -> Sample:
