@@ -160,8 +160,13 @@ class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
 
     async def send_text(self, text: str) -> None:
         """Send one text message, waiting while the peer is slow; ClientDisconnected (an
-        OSError) once it has gone."""
-        await self.send({"type": "websocket.send", "text": text})
+        OSError) once it has gone, or is closing."""
+        try:
+            await self.send({"type": "websocket.send", "text": text})
+        except RuntimeError:
+            if self.close_sent:  # uvicorn's send refuses a message after a close: it is going
+                raise ClientDisconnected() from None
+            raise
 
     def close(self, code: int, reason: str = "") -> None:
         """Start the closing handshake (a detached connection's ``closed`` follows)."""

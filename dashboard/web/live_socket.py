@@ -93,6 +93,8 @@ class LiveSocket:
     def received(self, size: int) -> None:
         """A message came (screens send only heartbeats; nothing a client sends is acted
         on): refuse a flood, or one too large; else note when the screen was last heard."""
+        if self._closing:  # what comes while the close is on its way is not counted again
+            return
         if not self.budget.take():
             self.throttled.inc()
             self._close(CLOSE_POLICY, "too many messages")
