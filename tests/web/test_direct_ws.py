@@ -5,8 +5,6 @@ latest wins for a client that stops reading, nobody else delayed)."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
 import socket
 import struct
 from collections.abc import AsyncIterator, Callable
@@ -32,7 +30,7 @@ from dashboard.server import uvicorn_config
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests.conftest import free_port, make_config
-from tests.web.test_websockets import big_programme
+from tests.web.test_websockets import big_programme, stalled_connection
 
 WAIT = 10.0  # seconds; a guard only: every awaited thing here is already due
 
@@ -87,29 +85,6 @@ async def probe() -> AsyncIterator[tuple[Probe, str]]:
         yield probe, url
 
 
-async def stalled(port: int, path: str) -> socket.socket:
-    """A WebSocket that completes its handshake, then never reads again, with the smallest
-    receive buffer the kernel allows, so the server's writes back up quickly."""
-    loop = asyncio.get_running_loop()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
-    sock.setblocking(False)
-    await loop.sock_connect(sock, ("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    await loop.sock_sendall(sock, request.encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = await asyncio.wait_for(loop.sock_recv(sock, 1), WAIT)  # the head, not beyond
-        assert chunk, "closed during the handshake"
-        head += chunk
-    assert head.startswith(b"HTTP/1.1 101"), head[:100]
-    return sock
-
-
 async def read_frames(sock: socket.socket, count: int) -> list[str]:
     """Read ``count`` unmasked text frames (server to client) from a raw socket."""
     loop = asyncio.get_running_loop()
@@ -161,7 +136,7 @@ async def test_a_client_that_stops_reading_is_refused_not_buffered(
     high-water mark), then refused: the server's memory for it stops growing there."""
     server, url = probe
     port = int(url.rsplit(":", 1)[1])
-    sock = await stalled(port, "/probe")
+    sock = await stalled_connection(port, "/probe")
     try:
         write, _, _ = await asyncio.wait_for(server.connections.get(), WAIT)
         chunk = b"x" * 16_384
@@ -231,7 +206,7 @@ async def test_a_stalled_phone_gets_only_the_newest_frame_and_delays_no_one(
     async with dashboard(tmp_path, config) as app:
         hub: Hub = app.state.live.hub
         channel = room_channel("cr4")
-        sock = await stalled(app.state.port, "/ws/rooms/cr4")
+        sock = await stalled_connection(app.state.port, "/ws/rooms/cr4")
         try:
             async with connect(
                 f"{app.state.ws_url}/ws/rooms/cr4", compression=None, max_size=None

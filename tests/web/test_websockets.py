@@ -187,23 +187,23 @@ async def test_every_client_gets_the_boundary_frame_exactly_once(
     assert len(display_texts) == 1
 
 
-async def stalled_connection(server: Server, path: str) -> socket.socket:
+async def stalled_connection(port: int, path: str) -> socket.socket:
     """A WebSocket that completes its handshake, then never reads again, with the smallest
     receive buffer the kernel allows, so the server's writes back up quickly."""
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
     sock.setblocking(False)
-    await loop.sock_connect(sock, ("127.0.0.1", server.port))
+    await loop.sock_connect(sock, ("127.0.0.1", port))
     key = base64.b64encode(os.urandom(16)).decode()
     request = (
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     )
     await loop.sock_sendall(sock, request.encode())
     response = b""
-    while b"\r\n\r\n" not in response:
-        chunk = await asyncio.wait_for(loop.sock_recv(sock, 4096), 5)
+    while b"\r\n\r\n" not in response:  # the head only, a byte at a time: no frame read
+        chunk = await asyncio.wait_for(loop.sock_recv(sock, 1), 5)
         assert chunk, "closed during the handshake"
         response += chunk
     assert response.startswith(b"HTTP/1.1 101"), response[:100]
@@ -233,7 +233,7 @@ async def test_clients_that_stop_reading_do_not_delay_the_others(
     url = f"{server.ws_url}/ws/rooms/cr4"
     # Handshake, then never read: after the first big frame the server's next write to these
     # waits on the socket.  Several of them, so that some are woken before the readers.
-    stalled = [await stalled_connection(server, "/ws/rooms/cr4") for _ in range(6)]
+    stalled = [await stalled_connection(server.port, "/ws/rooms/cr4") for _ in range(6)]
     try:
         readers = [await connect(url, max_size=None) for _ in range(3)]
         firsts = [await receive(ws) for ws in readers]
