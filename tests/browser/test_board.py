@@ -202,6 +202,9 @@ def test_a_moved_and_a_cancelled_meeting(
     expect(moved).to_have_class("board-row tone-warn say-moved_here")
     expect(page.locator('#board-now .board-row[data-room="cr1"]:not([hidden])')).to_have_count(0)
     cancelled = page.locator(f'#board-now .board-row[data-room="cr2"][data-slot="{WED_PM}"]')
+    # Before the frame, the meeting has two rows (starting, then in session): wait for the one
+    # row, since Playwright fails at once, without retrying, on a locator matching two.
+    expect(cancelled).to_have_count(1)
     expect(cancelled.locator(".status")).to_have_text("Cancelled")
     expect(cancelled).to_have_class("board-row tone-stop say-cancelled")
     found = check_page(page)
@@ -273,6 +276,7 @@ def test_a_board_in_its_own_language_beside_one_in_the_servers(
         # back a page in the background).
         watched.page.bring_to_front()
         row = watched.page.locator(f'#board-now .board-row[data-room="cr2"][data-slot="{WED_PM}"]')
+        expect(row, f"the board in {lang}").to_have_count(1)  # two rows before (see above)
         expect(row, f"the board in {lang}").to_have_class("board-row tone-stop say-cancelled")
         expect(row.locator(".status")).to_have_text(says[lang])
         check_page(watched.page)
