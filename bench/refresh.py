@@ -32,9 +32,10 @@ from dashboard.domain.loader import load_programme
 from dashboard.domain.programme import Programme
 from dashboard.domain.rooms import Room
 from dashboard.domain.timeline import ScreenState
+from dashboard.live.committed import MAX_COMING
 from dashboard.live.hub import Hub
 from dashboard.live.render import Renderer
-from dashboard.live.service import MAX_COMING, LiveService
+from dashboard.live.service import LiveService
 from dashboard.site import Site
 from tests._notes import generated_note
 

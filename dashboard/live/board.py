@@ -16,7 +16,6 @@ on that language's channel (``board``, ``board@fr``...); a language coming into 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +27,7 @@ from ..domain.plan import Banner
 from ..domain.programme import Programme
 from ..domain.rooms import Room
 from ..domain.timeline import start_of_next_day
+from .batch import OncePerTurn
 from .hub import Hub
 from .render import BannerWindow, Renderer
 from .service import LiveService
@@ -78,28 +78,10 @@ class Board:
         self.view: BoardView | None = None
         # The live region as last published, by language (None: the server's default).
         self.regions: dict[str | None, str] = {}
-        self._pending: datetime | None = None  # an update booked on the loop, at this instant
+        # Forty rooms crossing 10 a.m. together: the board is updated once, after them all.
+        self.changed = OncePerTurn(self.update)
         service.listeners.append(self.changed)
         service.language_listeners.append(self.new_language)
-
-    def changed(self, instant: datetime) -> None:
-        """A room published a new state.  On the event loop, the board is updated once after
-        every room changing at the same moment has (forty rooms at 3 p.m.: one frame, not
-        forty); without a loop (a script), at once."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.update(instant)
-            return
-        booked = self._pending is not None
-        self._pending = max(instant, self._pending) if self._pending else instant
-        if not booked:
-            loop.call_soon(self._run_pending)
-
-    def _run_pending(self) -> None:
-        instant, self._pending = self._pending, None
-        if instant is not None:
-            self.update(instant)
 
     def compute(self, instant: datetime) -> tuple[Phase, ...] | None:
         """The board's phases at ``instant``; None until every room was published once."""
@@ -176,8 +158,7 @@ class Board:
     def current(self) -> BoardView:
         """The board as last published (computed now if it never was, or if a room's change
         is still to reach it)."""
-        if self._pending is not None:
-            self._run_pending()
+        self.changed.flush()
         if self.view is None:
             for room in self.service.site.rooms:
                 self.service.view(room.id)  # publishes each room once, and with it the board

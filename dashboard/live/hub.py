@@ -149,6 +149,8 @@ class Hub:
     def __init__(self) -> None:
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._latest: dict[str, Frame] = {}
+        # Channels whose newest state nobody has been sent yet, by how to render it (``defer``).
+        self._deferred: dict[str, tuple[int, Callable[[], str]]] = {}
         # Per channel, since start-up, for /metrics: frames replaced unsent (latest wins), and
         # frames written to clients (heartbeats included).
         self.dropped: dict[str, int] = {}
@@ -166,6 +168,7 @@ class Hub:
         short = frame(version, brief) if brief is not None else None
         latest = frame(version, text, short, brief_after)
         self._latest[channel] = latest
+        self._deferred.pop(channel, None)
         subscribers = self._subscribers.get(channel, ())
         outcomes = [0, 0, 0]  # QUEUED, DROPPED, WRITTEN
         for subscriber in subscribers:
@@ -175,6 +178,17 @@ class Hub:
         if outcomes[WRITTEN]:
             self.record_sent(channel, outcomes[WRITTEN])
         return len(subscribers)
+
+    def defer(self, channel: str, version: int, render: Callable[[], str]) -> None:
+        """``channel``'s new state, rendered only when someone wants it: now if the channel
+        has subscribers, else by the first ``subscribe`` (if any) before the next ``publish``
+        or ``defer``.  For channels that are often without a listener (a room's console with
+        no staff watching it): a boundary need not render frames for nobody."""
+        if self._subscribers.get(channel):
+            self.publish(channel, version, render())
+            return
+        self._latest.pop(channel, None)
+        self._deferred[channel] = (version, render)
 
     def record_sent(self, channel: str, count: int = 1) -> None:
         """Count frames of ``channel`` written to clients (by ``publish``, or by a task
@@ -189,6 +203,13 @@ class Hub:
     ) -> Subscriber:
         """A new subscriber, whose first frame is the channel's current state (written at once
         when ``write`` can).  ``write`` and ``backlog``: see the module's docstring."""
+        if (write is None) != (backlog is None):
+            raise ValueError("write and backlog go together: a failed write needs a drain")
+        deferred = self._deferred.get(channel)
+        if deferred is not None:  # rendered before anything is registered: if it raises, no
+            version, render = deferred  # subscriber is left behind (and it is tried again)
+            self._latest[channel] = frame(version, render())
+            del self._deferred[channel]
         subscriber = Subscriber(channel, write, backlog)
         self._subscribers.setdefault(channel, set()).add(subscriber)
         latest = self._latest.get(channel)

@@ -13,23 +13,23 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 
 from ..clock import Clock
 from ..domain.overrides import Override, for_room, standing
 from ..domain.rooms import Room
 from ..domain.timeline import RoomTimeline, ScreenState, next_screen_change, screen_state
 from ..site import Site
+from .batch import OncePerTurn
+from .committed import MAX_COMING, Committed, RoomTexts, Timeline
 from .hub import Hub
 from .languages import Renderers, localized_channel
 from .memory import OverrideMemory
 from .render import Renderer, RoomView, banner_windows
 
 OVERVIEW = "overview"
-# States sent ahead to displays: the rest of the session, so that a display that loses the
-# server in the evening still turns to the next morning's meetings (a week is a few dozen).
-MAX_COMING = 64
 
 
 def display_channel(room_id: str, language: str | None = None) -> str:
@@ -56,81 +56,6 @@ class CachedPage:
     body: bytes
     gzipped: bytes
     etag: str
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """A display's states to come, rendered once per language, resent only when they change."""
-
-    entries: tuple[tuple[datetime, ScreenState], ...]
-    coming: tuple[RoomView, ...]
-    version: int  # the room's version when it was rendered
-    htmls: dict[str, str] = field(default_factory=dict)  # by language, as first asked for
-
-    def html(self, renderer: Renderer) -> str:
-        if renderer.language not in self.htmls:
-            self.htmls[renderer.language] = renderer.display_timeline(self.coming)
-        return self.htmls[renderer.language]
-
-    def still(self, entries: Sequence[tuple[datetime, ScreenState]], now: datetime) -> bool:
-        """The same future as ``entries``, as seen at ``now`` (past entries are spent).  A
-        timeline cut at ``MAX_COMING`` states ends at a horizon, not at the session's end: it
-        is still good while what it holds is unchanged and it holds half of that at least."""
-        mine = [e for e in self.entries if e[0] > now]
-        if len(self.entries) >= MAX_COMING and self.entries:
-            if len(mine) < MAX_COMING // 2:
-                return False  # running short: send one reaching further
-            horizon = self.entries[-1][0]
-            entries = [e for e in entries if e[0] <= horizon]
-        if len(mine) != len(entries) or any(
-            a[0] != b[0] for a, b in zip(mine, entries, strict=True)
-        ):
-            return False
-        # The states of one timeline share their plan (the session's slots, one tuple): compare
-        # each pair of plans once, not once a state (thousands of slots, dozens of states).
-        plans: dict[tuple[int, int], bool] = {}
-        for (_, a), (_, b) in zip(mine, entries, strict=True):
-            pair = (id(a.slots), id(b.slots))
-            if pair not in plans:
-                plans[pair] = a.slots == b.slots
-            # Announcements are not part of the states to come (they are sent once, with
-            # their instants, in the state now).
-            if not plans[pair] or replace(a, slots=(), banners=()) != replace(
-                b, slots=(), banners=()
-            ):
-                return False
-        return True
-
-
-@dataclass(frozen=True)
-class RoomTexts:
-    """A room's state rendered in one language: what each of its channels is sent."""
-
-    now: str  # the display's state now
-    timeline: str  # the display's states to come
-    room: str  # the phone's room page
-    card: str  # the room's card on the phones' overview
-
-
-@dataclass(frozen=True)
-class Committed:
-    """What a room's screens were last sent."""
-
-    key: tuple[ScreenState, tuple[Override, ...], int]
-    view: RoomView
-    timeline: Timeline
-    texts: dict[str, RoomTexts] = field(default_factory=dict)  # by language
-
-    def in_language(self, renderer: Renderer) -> RoomTexts:
-        """Rendered once per language (a language first asked for later renders it then)."""
-        if renderer.language not in self.texts:
-            self.texts[renderer.language] = RoomTexts(
-                now=renderer.display_now(self.view),
-                timeline=self.timeline.html(renderer),
-                room=renderer.room_frame(self.view),
-                card=renderer.card(self.view),
-            )
-        return self.texts[renderer.language]
 
 
 class LiveService:
@@ -163,6 +88,7 @@ class LiveService:
         # Called with a language's renderer when it comes into use: views other than the
         # rooms' (the hall boards) publish their frames in it then.
         self.language_listeners: list[Callable[[Renderer], object]] = []
+        self._overviews = OncePerTurn(self._publish_overviews)
 
     @property
     def renderer(self) -> Renderer:
@@ -271,22 +197,37 @@ class LiveService:
         committed = Committed(key, view, timeline)
         renderers = self.renderers.in_use()
         texts = [committed.in_language(r) for r in renderers]
-        console_frame = self.renderer.console_frame(view, undo_all=True)
-        console_own = self.renderer.console_frame(view, undo_all=False)
-        overviews = [self._overview(r, (room_id, committed)) for r in renderers]
+        consoles = self._console_frames(room_id, view)
         # Commit, then publish (publishing never raises: it only fills mailboxes).
         self._rooms[room_id] = committed
         self._published_at[room_id] = instant
-        for renderer, text, overview in zip(renderers, texts, overviews, strict=True):
+        for renderer, text in zip(renderers, texts, strict=True):
             lang = self.renderers.key(renderer.language)
             self._publish_display(room_id, committed, text, renderer, lang)
             self.hub.publish(room_channel(room_id, lang), version, text.room)
-            self.hub.publish(overview_channel(lang), self._overview_version(), overview)
-        self.hub.publish(console_channel(room_id), version, console_frame)
-        self.hub.publish(console_channel(room_id, every_room=False), version, console_own)
+        self._overviews(instant)
+        for channel, console in consoles.items():
+            if isinstance(console, str):
+                self.hub.publish(channel, version, console)
+            else:
+                self.hub.defer(channel, version, console)
         for listener in self.listeners:
             listener(instant)
         return True
+
+    def _console_frames(self, room_id: str, view: RoomView) -> dict[str, str | Callable[[], str]]:
+        """The room's two console frames (every room's staff, and staff bound to some rooms):
+        rendered now for a channel someone watches, else how to render it when someone comes
+        (``Hub.defer``).  At 10 a.m. a building's forty rooms change at once, and most rooms'
+        consoles are not open on this process: two renders a room for nobody were the half of
+        a boundary's work."""
+        frames: dict[str, str | Callable[[], str]] = {}
+        renderer = self.renderer
+        for channel, undo_all in ((console_channel(room_id), True),
+                                  (console_channel(room_id, every_room=False), False)):  # fmt: skip
+            render = partial(renderer.console_frame, view, undo_all=undo_all)
+            frames[channel] = render() if self.hub.count(channel) else render
+        return frames
 
     def _publish_display(
         self,
@@ -305,20 +246,20 @@ class LiveService:
             brief_after=committed.timeline.version,
         )
 
-    def _overview(self, renderer: Renderer, new: tuple[str, Committed] | None = None) -> str:
-        """The phones' overview in one language: every room's card, ``new`` one included."""
-        rooms = dict(self._committed_rooms_by_id())
-        if new is not None:
-            rooms[new[0]] = new[1]
-        return "".join(
-            rooms[r.id].in_language(renderer).card for r in self.site.rooms if r.id in rooms
-        )
+    def _overview(self, renderer: Renderer) -> str:
+        """The phones' overview in one language: every published room's card."""
+        return "".join(c.in_language(renderer).card for _, c in self._committed_rooms())
+
+    def _publish_overviews(self, _: datetime) -> None:
+        """The overview in every language in use, once after the rooms that changed together
+        (``OncePerTurn``): at 10 a.m., one frame of forty cards to each phone, not forty."""
+        version = self._overview_version()
+        for renderer in self.renderers.in_use():
+            lang = self.renderers.key(renderer.language)
+            self.hub.publish(overview_channel(lang), version, self._overview(renderer))
 
     def _overview_version(self) -> int:
         return sum(c.view.version for _, c in self._committed_rooms())
-
-    def _committed_rooms_by_id(self) -> list[tuple[str, Committed]]:
-        return [(r.id, c) for r, c in self._committed_rooms()]
 
     def _committed_rooms(self) -> list[tuple[Room, Committed]]:
         return [(r, self._rooms[r.id]) for r in self.site.rooms if r.id in self._rooms]

@@ -61,7 +61,7 @@ def test_the_same_encoded_bytes_go_to_every_client() -> None:
         return True
 
     for _ in range(3):
-        hub.subscribe("overview", write)
+        hub.subscribe("overview", write, lambda _: None)
     hub.publish("overview", 1, "Conférence – 会议 – مؤتمر")
     assert len(seen) == 3 and all(data is seen[0] for data in seen), "encoded once"
     assert seen[0].decode() == "Conférence – 会议 – مؤتمر"

@@ -13,9 +13,10 @@ from dashboard.domain.loader import load_programme
 from dashboard.domain.plan import Banner
 from dashboard.domain.requests import MAX_ANNOUNCEMENTS, build_override
 from dashboard.domain.rooms import Room
+from dashboard.live.committed import MAX_COMING
 from dashboard.live.hub import Hub
 from dashboard.live.render import BannerWindow, Renderer, banner_windows
-from dashboard.live.service import MAX_COMING, LiveService, display_channel
+from dashboard.live.service import LiveService, display_channel
 from dashboard.settings import Settings
 from dashboard.site import Site, load_site
 from tests._notes import generated_note
