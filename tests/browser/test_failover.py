@@ -30,6 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,10 @@ class OnePort:
             finally:
                 connection.close()
 
+    def ready(self, server: Server) -> bool:
+        """``server``'s own /healthz says it is ready (200: its scheduler runs)."""
+        return self.request(server, "GET", "/healthz").status == 200
+
     def screens(self, server: Server) -> int:
         """The displays of cr4 connected to ``server``, by its /healthz."""
         answer = self.request(server, "GET", "/healthz")
@@ -211,12 +216,8 @@ def one_port(tmp_path: Path, postgres_url: str) -> Iterator[OnePort]:
             )  # fmt: skip
             servers.append(server)
             # spawn_server's /healthz may have been answered by A: wait for this one's own.
-            pid = server.process.pid
-            wait_until(f"{name} listening", lambda pid=pid: listening(pid, port))
-            wait_until(
-                f"{name} ready",
-                lambda server=server: shared.request(server, "GET", "/healthz").status == 200,
-            )
+            wait_until(f"{name} listening", partial(listening, server.process.pid, port))
+            wait_until(f"{name} ready", partial(shared.ready, server))
         yield shared
     finally:
         for server in servers:
@@ -293,7 +294,7 @@ def test_sigkill_of_the_displays_process_it_comes_back_on_the_other_showing_ever
     expect(page.locator(".connection")).to_be_hidden()
     expect(page.locator(f'#display-now .current[data-slot="{MORNING}"]')).to_be_visible()
     states = page.evaluate("() => window.__connection")
-    assert states[0] == "offline" and states[-1] == "online", states
+    assert states[:1] == ["offline"] and states[-1:] == ["online"], states
     assert int(page.evaluate("() => window.dashboardLive.closes")) >= 1
     assert one_port.screens(b) == 1  # the display now on B
     assert watched.navigations == 1, "the display reloaded instead of reconnecting"
