@@ -172,7 +172,8 @@ def test_sigkill_of_a_loses_nothing_acknowledged_and_b_shows_it_all(pair: Pair) 
     a.process.kill()  # SIGKILL: no shutdown, no flush
     a.process.wait()
     # A display that was on A reconnects (here: to B, as a proxy would send it) and shows
-    # everything that A acknowledged.
+    # everything that A acknowledged: B's first frame, read directly.  The real display (a
+    # browser page on one port shared by both) is tests/browser/test_failover.py.
     with connect(f"{b.ws_url}/ws/display/cr4?screen=door") as display:
         frames_until(display, acknowledged[-1])
     assert pair.stored_texts() == acknowledged
