@@ -73,10 +73,9 @@ def cmd_now(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    import uvicorn  # imported here: the other commands need no server
-
+    # Imported here: the other commands need no server.
     from .logs import use_json_lines
-    from .server import tune_gc, uvicorn_config
+    from .server import ReportingServer, tune_gc, uvicorn_config
     from .store import AuditError, StorageError
     from .store.pg import SchemaError
     from .web.app import create_app
@@ -150,7 +149,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         config = uvicorn_config(
             app, settings.host, settings.port, args.log_level, log_format=args.log_format
         )
-        uvicorn.Server(config).run(sockets=sockets)
+        ReportingServer(config, args.ready_fd).run(sockets=sockets)
     except SystemExit as exc:
         # uvicorn exits 3 when it cannot listen or the app's start-up fails, having logged
         # why; 3 is this command's "the log does not verify", so it is said apart.
@@ -273,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Internal: how `--workers` starts each worker (the port shared, SO_REUSEPORT).
     serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    # Internal: the pipe on which a worker tells the parent it serves.
+    serve.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     serve.add_argument("--clock-origin", type=float, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 

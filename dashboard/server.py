@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
 from typing import Any
 
 import uvicorn
@@ -13,6 +14,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from .direct_ws import DirectWebSocketProtocol
 from .logs import json_log_config
 from .web.security import MAX_WS_MESSAGE
+from .workers import report_serving
 
 # A request's head (request line and headers) must arrive within this many seconds of the
 # connection being opened, or of its first byte on a kept-alive connection.  uvicorn has no such
@@ -72,6 +74,22 @@ class HeadTimeoutH11Protocol(H11Protocol):
         if not self.transport.is_closing():
             self.transport.write(REQUEST_TIMEOUT_RESPONSE)
             self.transport.close()
+
+
+class ReportingServer(uvicorn.Server):
+    """uvicorn's server that, once it listens and the app's start-up is done, tells the parent
+    of ``serve --workers`` so (workers.py): a worker dying after that is restarted, one dying
+    before it is a start-up failure."""
+
+    def __init__(self, config: uvicorn.Config, ready_fd: int | None) -> None:
+        super().__init__(config)
+        self.ready_fd = ready_fd
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.ready_fd is not None:
+            report_serving(self.ready_fd)
+            self.ready_fd = None
 
 
 def uvicorn_config(

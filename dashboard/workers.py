@@ -4,28 +4,38 @@ scheduler, hub and store connections), the kernel spreading connections between 
 (live/follow.py); with SQLite, more than one is refused (the CLI says so).
 
 This parent process only starts the workers, restarts one that dies, and passes SIGTERM or
-Ctrl+C on to them.  A worker that refuses to start (its port taken, its database refused) stops
-them all: restarting would only fail again.
+Ctrl+C on to them.  It tells two deaths apart by whether the worker had said it was serving:
+
+- Before serving (its port taken, its database refused or not migrated, a programme that does
+  not read), an exit with one of ``dashboard``'s own statuses stops them all: another try would
+  fail the same way.
+- After serving, any exit is a crash (a bug, the OOM killer, a signal): the worker is restarted
+  and the others go on, unless that happens MAX_RESTARTS times within CRASH_WINDOW seconds.
+
+The exit status alone cannot say which: an uncaught exception exits with 1, the same status as
+"bad input".  So each worker inherits the write end of a pipe (``--ready-fd``) and writes one
+byte on it once uvicorn listens and the app's start-up is done (server.py); the parent reads it
+after the worker has exited, when the byte is there or the pipe is at its end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from types import FrameType
 
-# A worker that exits with one of `dashboard`'s own statuses (bad input, bad usage, a log that
-# does not verify, could not start) is not restarted: it would fail the same way.  One killed
-# (by a signal, the OOM killer) or crashed otherwise is, unless that happens MAX_RESTARTS times
-# within CRASH_WINDOW seconds.
+# `dashboard`'s own statuses (bad input, bad usage, a log that does not verify, could not start).
 REFUSED = frozenset({1, 2, 3, 4})
 MAX_RESTARTS, CRASH_WINDOW = 5, 60.0
 POLL_SECONDS = 0.2
+SERVING = b"S"
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
@@ -39,52 +49,111 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def report_serving(fd: int) -> None:
+    """In a worker: tell the parent this worker serves (once; the descriptor is then closed)."""
+    try:
+        os.write(fd, SERVING)
+    finally:
+        os.close(fd)
+
+
 class StartError(Exception):
-    """A worker could not start: its exit status and the command."""
+    """A worker could not start, or workers kept dying: what happened, for the operator."""
+
+
+@dataclass
+class Worker:
+    """One worker process and the read end of the pipe it reports serving on."""
+
+    process: subprocess.Popen[bytes]
+    ready: int  # non-blocking read end
+    closed: bool = field(default=False)
+
+    @classmethod
+    def spawn(cls, command: Sequence[str]) -> Worker:
+        read, write = os.pipe()
+        os.set_blocking(read, False)
+        try:
+            process = subprocess.Popen(  # noqa: S603 - our own command
+                [*command, "--ready-fd", str(write)], pass_fds=(write,)
+            )
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)  # the worker's copy is the only one: its exit ends the pipe
+        return cls(process, read)
+
+    def was_serving(self) -> bool:
+        """Once the worker has exited: whether it had reported serving.  (Still running, or a
+        descendant holding the write end: no byte yet reads as not serving.)"""
+        if self.closed:
+            return False
+        try:
+            return os.read(self.ready, 1) == SERVING
+        except BlockingIOError:
+            return False
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.ready)
 
 
 def run_workers(child_args: Sequence[str], count: int) -> None:
     """Run ``count`` workers (``dashboard serve CHILD_ARGS --reuse-port``) until SIGTERM or
-    SIGINT; StartError if one fails to start."""
+    SIGINT; StartError if one fails to start, or if workers die too often."""
     command = [sys.executable, "-m", "dashboard.cli", "serve", *child_args, "--reuse-port"]
     stopping = False
-
-    def spawn() -> tuple[subprocess.Popen[bytes], float]:
-        return subprocess.Popen(command), time.monotonic()  # noqa: S603 - our own command
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
-        for process, _ in workers:
+        for worker in workers:
             with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
+                worker.process.send_signal(signal.SIGTERM)
 
-    workers = [spawn() for _ in range(count)]
-    restarts: list[float] = []
+    def stop_all(reason: str) -> StartError:
+        stop(signal.SIGTERM, None)
+        for other in workers:
+            other.process.wait()
+        return StartError(reason)
+
+    workers: list[Worker] = []
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
+        workers.extend(Worker.spawn(command) for _ in range(count))
+        restarts: list[float] = []
         while True:
             if stopping:
-                for process, _ in workers:
-                    process.wait()
+                for worker in workers:
+                    worker.process.wait()
                 return
-            for index, (process, _) in enumerate(workers):
-                code = process.poll()
+            for index, worker in enumerate(workers):
+                code = worker.process.poll()
                 if code is None:
                     continue
-                restarts = [t for t in restarts if time.monotonic() - t < CRASH_WINDOW]
-                if code in REFUSED or len(restarts) >= MAX_RESTARTS:
-                    # The command refused its input or could not start (its port, its
-                    # database): another try would fail the same way.
-                    stop(signal.SIGTERM, None)
-                    for other, _ in workers:
-                        other.wait()
-                    raise StartError(f"a worker exited with status {code}")
-                print(f"dashboard: worker {process.pid} exited ({code}); restarting it",
-                      file=sys.stderr)  # fmt: skip
-                restarts.append(time.monotonic())
-                workers[index] = spawn()
+                serving = worker.was_serving()
+                if not serving and code in REFUSED:
+                    # It refused its input or could not start (its port, its database).
+                    raise stop_all(f"a worker could not start (exit status {code})")
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < CRASH_WINDOW]
+                if len(restarts) >= MAX_RESTARTS:
+                    raise stop_all(
+                        f"workers died {len(restarts) + 1} times within {CRASH_WINDOW:.0f} s"
+                        f" (the last with exit status {code})"
+                    )
+                when = "died while serving" if serving else "died before serving"
+                print(f"dashboard: worker {worker.process.pid} {when} (exit status {code});"
+                      " restarting it", file=sys.stderr)  # fmt: skip
+                restarts.append(now)
+                workers[index] = Worker.spawn(command)
             time.sleep(POLL_SECONDS)
     finally:
+        for worker in workers:
+            worker.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

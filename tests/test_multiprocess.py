@@ -302,3 +302,50 @@ def test_the_console_lists_the_screens_of_every_process(pair: Pair) -> None:
                     ("door-a", "off") in set(ROW.findall(client.get("/chair/screens/cr4").text))
                 ),
             )
+
+
+def test_a_screen_dismissed_on_a_is_forgotten_by_b_and_listed_again_when_it_returns(
+    pair: Pair,
+) -> None:
+    """A display held by B goes off; the console on A lists it (from B's rows) and dismisses
+    it: B, the process holding it, forgets it too (told by NOTIFY), so neither console lists
+    it; it is listed again once it connects again."""
+    a, b = pair.servers
+    made = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "user", "add", "sam", "--role", "secretariat",
+         "--data", str(pair.data)],
+        input="correct horse battery\n", env=pair.env, cwd=ROOT, capture_output=True,
+        text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    with (
+        httpx.Client(base_url=a.url, timeout=30) as on_a,
+        httpx.Client(base_url=b.url, timeout=30) as on_b,
+    ):
+        csrf = login(on_a, "sam")
+        login(on_b, "sam")
+
+        def rows(client: httpx.Client) -> set[tuple[str, str]]:
+            answer = client.get("/chair/screens/cr4")
+            assert answer.status_code == 200, answer.text
+            return set(ROW.findall(answer.text))
+
+        with connect(f"{b.ws_url}/ws/display/cr4?screen=door-b") as display:
+            display.recv(timeout=BOUND)
+        wait_until("A lists B's display off", lambda: ("door-b", "off") in rows(on_a))
+        answer = on_a.post(
+            "/chair/screens/cr4/dismiss",
+            data={"name": "door-b"},
+            headers={"x-csrf-token": csrf, "hx-request": "true"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert "door-b" not in {name for name, _ in ROW.findall(answer.text)}
+        wait_until("B no longer lists it", lambda: "door-b" not in {n for n, _ in rows(on_b)})
+        assert "door-b" not in {name for name, _ in rows(on_a)}
+        with connect(f"{b.ws_url}/ws/display/cr4?screen=door-b") as display:
+            display.recv(timeout=BOUND)
+            for client in (on_a, on_b):
+                wait_until(
+                    f"listed again by {client.base_url}",
+                    lambda client=client: ("door-b", "connected") in rows(client),
+                )

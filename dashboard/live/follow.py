@@ -4,7 +4,8 @@ machines): what one of them appends, every process shows.
 A change commits and NOTIFYs in one transaction (store/base.py).  The follower LISTENs; at each
 (re)connection, and at each notification, it reads the overrides appended after the last one it
 has seen and hands them to the desk, which applies each once (its own process's are there
-already) and refreshes the rooms concerned.  When the listening connection drops, it reconnects
+already) and refreshes the rooms concerned; likewise a published programme, and the screens
+staff dismissed (live/screen_sync.py).  When the listening connection drops, it reconnects
 with exponential back-off (capped, with jitter, so that many processes do not reconnect in step)
 and re-reads from the last version seen: nothing is missed, whatever was NOTIFYed meanwhile.
 """
@@ -33,12 +34,14 @@ class Follower:
         apply: Callable[[StoredOverride], Awaitable[None]],
         last_seq: int,
         reload: Callable[[], Awaitable[None]] | None = None,
+        screens: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         assert store.url is not None, "only a PostgreSQL store has other processes to follow"
         self.store = store
         self.url = store.url
         self._apply = apply
         self._reload = reload
+        self._screens = screens  # reads the screens dismissed since it last did
         self.last_seq = last_seq
         # "connecting", "listening" or "reconnecting": /healthz reports it.
         self.state = "connecting"
@@ -67,12 +70,16 @@ class Follower:
         await self.catch_up()
         if self._reload is not None:
             await self._reload()  # a programme published while we were not listening
+        if self._screens is not None:
+            await self._screens()  # screens dismissed meanwhile
 
     async def _changed(self, change: Change) -> None:
         if change.kind == "override" and change.version > self.last_seq:
             await self.catch_up()
         elif change.kind == "programme" and self._reload is not None:
             await self._reload()
+        elif change.kind == "screens" and self._screens is not None:
+            await self._screens()
 
     async def catch_up(self) -> None:
         """Apply every override appended after the last one seen, in order."""

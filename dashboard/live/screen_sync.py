@@ -2,7 +2,12 @@
 process writes its own registry (one transaction, whatever the number of heartbeats heard
 meanwhile) and reads the others' into ``ScreenRegistry.elsewhere``, and the labels staff gave.
 A process silent for ``GONE_AFTER`` syncs is gone: its rows are not listed (its displays
-reconnect elsewhere)."""
+reconnect elsewhere).
+
+A screen staff dismiss (``dismiss``) is stored and NOTIFYed in one transaction; each process
+then reads the dismissals numbered after the last it applied (``catch_up``: called by the
+follower at each notification and each reconnection, live/follow.py, so none is missed) and
+forgets its copy of each screen not heard from since."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..clock import Clock
 from ..store import StorageError, Store
-from ..store.screens import ScreenRow
+from ..store.screens import Dismissal, ScreenRow
 from .screens import Screen, ScreenRegistry
 
 LOG = logging.getLogger("dashboard.screens")
@@ -26,10 +31,13 @@ FORGET_AFTER = timedelta(hours=1)  # a gone process's rows are deleted after thi
 
 
 class ScreenSync:
-    def __init__(self, registry: ScreenRegistry, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, registry: ScreenRegistry, store: Store, clock: Clock, last_dismissal: int
+    ) -> None:
         self.registry = registry
         self.store = store
         self.clock = clock
+        self.last_dismissal = last_dismissal  # the number of the last dismissal applied
         # Unique among every process, this one's restarts included.
         self.process = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -51,6 +59,24 @@ class ScreenSync:
             return
         self.registry.elsewhere = {(r.room, r.name): _screen(r) for r in theirs}
         self.registry.labels = labels
+
+    async def dismiss(self, screen: Screen) -> None:
+        """Staff dismissed ``screen`` (listed, not connected): every process forgets it.
+        StorageError if the database does not take it (nothing is forgotten then)."""
+        now = self.clock.now()
+        seq = await run_in_threadpool(
+            self.store.dismiss_screen, screen.room, screen.name, screen.last_seen, now
+        )
+        self._apply(Dismissal(seq or 0, screen.room, screen.name, screen.last_seen))
+
+    async def catch_up(self) -> None:
+        """Apply the dismissals made (on any process) after the last one applied, in order."""
+        for dismissal in await run_in_threadpool(self.store.dismissals_after, self.last_dismissal):
+            self._apply(dismissal)
+
+    def _apply(self, dismissal: Dismissal) -> None:
+        self.registry.dismiss(dismissal.room, dismissal.name, dismissal.seen)
+        self.last_dismissal = max(self.last_dismissal, dismissal.seq)
 
 
 def _row(screen: Screen) -> ScreenRow:

@@ -20,8 +20,9 @@ registry keeps what a flood of made-up names can do within bounds (issue 12):
 A screen's state (``state_of``) is *connected*, *off* (its socket closed normally, 1000 or 1001:
 the page was unloaded or the screen turned off cleanly) or *down* (lost without a close: silent
 too long, or closed abnormally).  Staff may *dismiss* a screen that is not connected (it is
-forgotten until it connects again) and give a screen a *label*, shown instead of its name (kept
-by the store, so a restart keeps them; ``labels`` is loaded from it).
+forgotten until it connects again; with a shared store, by every process: live/screen_sync.py)
+and give a screen a *label*, shown instead of its name (kept by the store, so a restart keeps
+them; ``labels`` is loaded from it).
 
 Constant work per connect and disconnect, but for the search of a newcomer to forget, over at
 most ``MAX_NAMES_PER_ADDRESS`` entries (or, once the registry is full, over the newcomers): a
@@ -181,14 +182,38 @@ class ScreenRegistry:
     def find(self, room: str, name: str) -> Screen | None:
         return self._screens.get((room, name))
 
-    def dismiss(self, room: str, name: str) -> bool:
-        """Forget a screen that is not connected (staff saw it go): True if it was.  It is
-        listed again once it connects again; its label is kept for then."""
-        screen = self._screens.get((room, name))
-        if screen is None or screen.connected or screen.others:
-            return False
-        self._forget((room, name), screen)
-        return True
+    def dismiss(self, room: str, name: str, seen: datetime | None = None) -> bool:
+        """Forget a screen that is not connected (staff saw it go), this process's copy and
+        the copy listed from another's: True if one was.  ``seen``: only if not heard from
+        after it (a dismissal made on another process, which listed it as last heard then).
+        It is listed again once it connects again; its label is kept for then."""
+        key = (room, name)
+
+        def gone(screen: Screen | None) -> bool:
+            return (
+                screen is not None
+                and not screen.connected
+                and not screen.others
+                and (seen is None or screen.last_seen <= seen)
+            )
+
+        screen = self._screens.get(key)
+        mine = gone(screen)
+        if mine and screen is not None:
+            self._forget(key, screen)
+        theirs = gone(self.elsewhere.get(key))
+        if theirs:
+            del self.elsewhere[key]
+        return mine or theirs
+
+    def listed(self, room: str, name: str) -> Screen | None:
+        """The screen as listed: this process's or another's (as ``screens``)."""
+        key = (room, name)
+        screen, other = self._screens.get(key), self.elsewhere.get(key)
+        if screen is None or other is None:
+            return screen or other
+        mine_first = (screen.connected, screen.last_seen) >= (other.connected, other.last_seen)
+        return screen if mine_first else other
 
     def label(self, screen: Screen) -> str:
         return self.labels.get((screen.room, screen.name), "")

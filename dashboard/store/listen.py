@@ -20,8 +20,8 @@ from .pg import CHANNEL, CONNECT_TIMEOUT
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # "override" | "programme"
-    version: int  # the override's seq, the programme revision's number
+    kind: str  # "override" | "programme" | "screens"
+    version: int  # the override's seq, the programme revision's number, the dismissal's
 
 
 def parse_change(payload: str) -> Change | None:

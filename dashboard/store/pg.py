@@ -228,6 +228,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             written TEXT NOT NULL
         )""",
     ),
+    (
+        # Screens staff dismissed (store/screens.py), numbered: each process forgets its copy
+        # of one not heard from since ``seen`` (the last-heard time the console showed).
+        """CREATE TABLE screen_dismissals (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            room TEXT NOT NULL,
+            name TEXT NOT NULL,
+            seen TEXT NOT NULL,
+            dismissed TEXT NOT NULL
+        )""",
+        "CREATE INDEX screen_dismissals_screen ON screen_dismissals(room, name)",
+    ),
 )
 
 

@@ -151,10 +151,21 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     desk = OverrideDesk(live, scheduler, store, metrics)
     reloader = Reloader(settings, live, scheduler, store)
     # On PostgreSQL, other processes append and publish too: follow them (live/follow.py).
-    follower = None
+    # A display is known once heard from half a heartbeat period after connecting, at least.
+    screens = ScreenRegistry(timedelta(seconds=settings.live.heartbeat / 2))
+    screens.labels = store.screen_labels()  # given by staff, kept across restarts
+    follower = screen_sync = None
     if published is not None:
         reloader.published = published[1]
-        follower = Follower(store, desk.apply_stored, last_seq, reload=reloader.follow)
+        # Shared with other processes: so is the screens list.
+        screen_sync = ScreenSync(screens, store, clock, store.last_dismissal())
+        follower = Follower(
+            store,
+            desk.apply_stored,
+            last_seq,
+            reload=reloader.follow,
+            screens=screen_sync.catch_up,
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -168,10 +179,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `dashboard reload` without the API: kill -HUP <pid> (main thread only).
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_soon)
-        if follower is not None:  # shared with other processes: so is the screens list
-            sync = ScreenSync(app.state.screens, store, clock)
+        if screen_sync is not None:
             scheduler.scheduler.add_job(
-                sync.sync, "interval", seconds=SYNC_SECONDS, id="screens-sync"
+                screen_sync.sync, "interval", seconds=SYNC_SECONDS, id="screens-sync"
             )
         following = asyncio.create_task(follower.run()) if follower is not None else None
         try:
@@ -267,9 +277,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.follower = follower
     app.state.metrics = metrics
     app.state.metrics_allow = parse_networks(settings.metrics_allow)
-    # A display is known once heard from half a heartbeat period after connecting, at least.
-    app.state.screens = ScreenRegistry(timedelta(seconds=settings.live.heartbeat / 2))
-    app.state.screens.labels = store.screen_labels()  # given by staff, kept across restarts
+    app.state.screens = screens
+    app.state.screen_sync = screen_sync  # None: one process (SQLite)
     app.state.revisions = RevisionDesk(reloader)
     app.state.login_gate = LoginGate()  # login attempts under way, for throttling
     app.state.staff_sockets = ws.StaffSockets()  # open console sockets, closed at logout

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 
 from ..domain.rooms import Room
 from ..live.board import BOARD_ROOM
+from ..live.screen_sync import ScreenSync
 from ..live.screens import (
     CONNECTED,
     DOWN,
@@ -154,11 +155,16 @@ async def dismiss_screen(request: Request) -> Response:
     """Forget a display that is down or off (it is listed again once it connects again)."""
     actor, room, _, name, page = await _screen_form(request)
     registry: ScreenRegistry = request.app.state.screens
-    screen = registry.find(room, name)
+    screen = registry.listed(room, name)  # this process's, or another's
     if screen is None:
         raise HTTPException(404, "no such display")
-    if not registry.dismiss(room, name):
+    if screen.connected or screen.others:
         return _room_screens(request, room, page, 409, error="connected")
+    sync: ScreenSync | None = request.app.state.screen_sync
+    if sync is not None:  # every process forgets it (stored, then NOTIFYed)
+        await sync.dismiss(screen)
+    else:
+        registry.dismiss(room, name)
     detail = f"{room} {name}"
     await run_in_threadpool(
         store_of(request).audit, actor.name, "screen-dismissed", detail, datetime.now(UTC)

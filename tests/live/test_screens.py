@@ -195,3 +195,24 @@ def test_labels_are_bounded_and_plain() -> None:
     assert clean_label("x" * 61) is None
     assert clean_label("a\x00b") is None
     assert clean_label("a\u202eb") is None  # a direction override
+
+
+def test_a_dismissal_from_another_process_forgets_only_what_it_saw() -> None:
+    """``dismiss(..., seen)``: made on another process, which listed the screen as last heard
+    at ``seen``: this process forgets its copy, and the copy it lists from another process,
+    unless heard from since."""
+    registry = ScreenRegistry()
+    mine = registry.connect("cr4", "door", "10.0.0.7", T0)
+    registry.disconnect(mine, T0 + timedelta(minutes=1))
+    theirs = Screen("cr4", "door", "10.0.0.8", T0, T0, connections=0)
+    registry.elsewhere = {("cr4", "door"): theirs}
+    assert registry.listed("cr4", "door") is mine, "the one heard from last"
+    assert not registry.dismiss("cr4", "door", T0 - timedelta(seconds=1)), "heard since"
+    assert registry.dismiss("cr4", "door", T0)  # theirs only: mine was heard after
+    assert registry.elsewhere == {} and registry.listed("cr4", "door") is mine
+    assert registry.dismiss("cr4", "door", T0 + timedelta(minutes=1))
+    assert registry.listed("cr4", "door") is None and registry.screens() == []
+    # A copy listed from elsewhere, connected there: kept.
+    registry.elsewhere = {("cr4", "door"): Screen("cr4", "door", "10.0.0.8", T0, T0)}
+    assert not registry.dismiss("cr4", "door", T0 + timedelta(hours=1))
+    assert registry.listed("cr4", "door") is not None
