@@ -11,6 +11,10 @@ from ..domain.overrides import Override
 from ..domain.timeline import ScreenState
 from .render import Renderer, RoomView
 
+# What tells whether a room's screens must change: its state, the overrides standing on it, and
+# the site's generation (bumped by each revision).
+StateKey = tuple[ScreenState, tuple[Override, ...], int]
+
 # States sent ahead to displays: the rest of the session, so that a display that loses the
 # server in the evening still turns to the next morning's meetings (a week is a few dozen).
 MAX_COMING = 64
@@ -72,12 +76,13 @@ class RoomTexts:
 
 @dataclass(frozen=True)
 class Committed:
-    """What a room's screens were last sent."""
+    """What a room's screens were last sent (or, prepared, are to be sent next)."""
 
-    key: tuple[ScreenState, tuple[Override, ...], int]
+    key: StateKey
     view: RoomView
     timeline: Timeline
     texts: dict[str, RoomTexts] = field(default_factory=dict)  # by language
+    first_change: datetime | None = None  # the first of the states to come, when it was made
 
     def in_language(self, renderer: Renderer) -> RoomTexts:
         """Rendered once per language (a language first asked for later renders it then)."""
@@ -89,3 +94,35 @@ class Committed:
                 card=renderer.card(self.view),
             )
         return self.texts[renderer.language]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A room's next version rendered ahead of its change (``LiveService.prepare``), with what
+    it was made from: fit to publish only if all of that still holds."""
+
+    before: Committed | None  # the version it follows
+    overrides: tuple[Override, ...]  # every override known then (the same object if unchanged)
+    committed: Committed
+
+    def fits(
+        self,
+        before: Committed | None,
+        overrides: tuple[Override, ...],
+        key: StateKey,
+        instant: datetime,
+    ) -> bool:
+        """Whether it is exactly what a refresh at ``instant`` would render: it follows the
+        version now published, no override came or went, the state and the overrides standing
+        are the same, and no change of its states to come has passed (its view was made at an
+        instant at or before this one, for the same stretch of time)."""
+        committed = self.committed
+        first = committed.first_change
+        return (
+            self.before is before
+            and self.overrides is overrides
+            and committed.key == key
+            and committed.view.since is not None
+            and committed.view.since <= instant
+            and (first is None or first > instant)
+        )

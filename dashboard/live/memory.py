@@ -35,6 +35,7 @@ class OverrideMemory:
 
     def add(self, override: Override, programmes: Mapping[str, Programme], now: datetime) -> None:
         self._kept.append(override)
+        self._view = tuple(self._kept)
         self.forget_spent(programmes, now)
 
     def forget_spent(self, programmes: Mapping[str, Programme], now: datetime) -> None:
@@ -47,7 +48,9 @@ class OverrideMemory:
         kept = [o for o in kept if o.kind is not OverrideKind.CLEAR or o.target in ids]
         if len(kept) != len(self._kept):
             self._kept = kept
-        self._view = tuple(self._kept)
+            # A new object only when something changed: "the same overrides" is then one
+            # identity check (a state prepared ahead of a change: live/committed.py).
+            self._view = tuple(kept)
 
 
 def _spent(

@@ -32,8 +32,18 @@ RETRY_LAST = timedelta(seconds=60)
 OVERDUE = timedelta(seconds=30)
 
 
+# How long (real time) before a room's change its next state is rendered (``LiveService.
+# prepare``): enough for forty rooms' renders on a busy machine, short enough that an override
+# rarely comes in between (it would only mean rendering again at the change).
+PREPARE_AHEAD = timedelta(seconds=5)
+
+
 def job_id(room_id: str) -> str:
     return f"room:{room_id}"
+
+
+def prepare_job_id(room_id: str) -> str:
+    return f"prepare:{room_id}"
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,34 @@ class RoomScheduler:
             replace_existing=True,
         )
         self._booked[room_id] = change
+        self._book_prepare(room_id, change if run != retry else None, run)
         log.debug("room %s: next run at %s", room_id, run.isoformat())
+
+    def _book_prepare(self, room_id: str, change: datetime | None, run: datetime) -> None:
+        """Book the rendering of the room's next change ahead of it (``LiveService.prepare``),
+        so that the change itself only publishes; none for a retry, or when it is too near."""
+        ahead = run - PREPARE_AHEAD
+        if change is None or ahead <= datetime.now(UTC):
+            if self.scheduler.get_job(prepare_job_id(room_id)) is not None:
+                self.scheduler.remove_job(prepare_job_id(room_id))
+            return
+        self.scheduler.add_job(
+            self._prepare,
+            DateTrigger(ahead),
+            args=[room_id, change],
+            id=prepare_job_id(room_id),
+            replace_existing=True,
+        )
+
+    async def _prepare(self, room_id: str, change: datetime) -> None:
+        """Never raises: a state that cannot be rendered ahead is rendered at its change (and
+        a failure there is the refresh's to report and retry)."""
+        with room_context(room_id):
+            try:
+                self.service.prepare(room_id, change)
+            except Exception:
+                log.warning("room %s: could not render its next change ahead", room_id,
+                            exc_info=True)  # fmt: skip
 
     def _retry_at(self, room_id: str) -> datetime | None:
         failures = self._failures.get(room_id, 0)
@@ -122,8 +159,9 @@ class RoomScheduler:
         return datetime.now(UTC) + wait
 
     def _forget(self, room_id: str) -> None:
-        if self.scheduler.get_job(job_id(room_id)) is not None:
-            self.scheduler.remove_job(job_id(room_id))
+        for job in (job_id(room_id), prepare_job_id(room_id)):
+            if self.scheduler.get_job(job) is not None:
+                self.scheduler.remove_job(job)
         self._booked.pop(room_id, None)
         self._failures.pop(room_id, None)
         self._errors.pop(room_id, None)

@@ -23,7 +23,7 @@ from ..domain.rooms import Room
 from ..domain.timeline import RoomTimeline, ScreenState, next_screen_change, screen_state
 from ..site import Site
 from .batch import OncePerTurn
-from .committed import MAX_COMING, Committed, RoomTexts, Timeline
+from .committed import MAX_COMING, Committed, Prepared, RoomTexts, StateKey, Timeline
 from .hub import Hub
 from .languages import Renderers, localized_channel
 from .memory import OverrideMemory
@@ -81,6 +81,7 @@ class LiveService:
         self.boot = format(int(clock.now().timestamp() * 1000), "x")
         self._generation = 0  # bumped by each revised site: every room renders again
         self._rooms: dict[str, Committed] = {}
+        self._prepared: dict[str, Prepared] = {}  # the next change, rendered ahead
         self._published_at: dict[str, datetime] = {}
         self._pages: dict[str, tuple[tuple[int, ...], CachedPage]] = {}
         # Called after a room published a new state (the hall boards: live/board.py).
@@ -154,6 +155,7 @@ class LiveService:
         self.renderers.use_rooms({r.id: r.name for r in site.rooms})
         self._generation += 1
         self._pages.clear()
+        self._prepared.clear()
         for gone in set(self._rooms) - {r.id for r in site.rooms}:
             del self._rooms[gone]
             self._published_at.pop(gone, None)
@@ -168,36 +170,22 @@ class LiveService:
         rendering fails, with nothing committed."""
         instant = self.instant(at)
         self.memory.forget_spent(self.site.programmes, instant)
-        state = self.state_at(room_id, instant)
-        standing_now = tuple(standing(for_room(self.overrides, room_id), instant))
-        key = (state, standing_now, self._generation)
+        state, standing_now, key = self._key(room_id, instant)
         before = self._rooms.get(room_id)
+        prepared = self._prepared.pop(room_id, None)
         if before is not None and before.key == key:
             self._published_at[room_id] = instant  # checked: what the screens show is right
             return False
-        room = self.site.room(room_id)
-        if room is None:
-            raise KeyError(f"no room {room_id!r}")
-        version = (before.view.version if before else 0) + 1
-        entries = self.coming_states(room_id, instant)
-        view = RoomView(
-            room=room,
-            programme=self.site.programmes[room_id],
-            state=state,
-            version=version,
-            overrides=standing_now,
-            since=instant,
-            # The announcements now and to come, sent once with the state now (not in each
-            # state to come): the page's clock shows and hides each at its instants.
-            windows=banner_windows([(None, state), *entries]),
-        )
-        # Render everything first, in every language in use: an exception here leaves the
-        # room as it was.
-        timeline = self._timeline(view, entries, instant, before, key)
-        committed = Committed(key, view, timeline)
+        if prepared is not None and prepared.fits(before, self.overrides, key, instant):
+            committed = prepared.committed  # rendered ahead (``prepare``): publish it as is
+        else:
+            committed = self._render(room_id, instant, state, standing_now, key, before)
+        # Render everything first, in every language in use (one that came into use since it
+        # was prepared too): an exception here leaves the room as it was.
+        version = committed.view.version
         renderers = self.renderers.in_use()
         texts = [committed.in_language(r) for r in renderers]
-        consoles = self._console_frames(room_id, view)
+        consoles = self._console_frames(room_id, committed.view)
         # Commit, then publish (publishing never raises: it only fills mailboxes).
         self._rooms[room_id] = committed
         self._published_at[room_id] = instant
@@ -214,6 +202,65 @@ class LiveService:
         for listener in self.listeners:
             listener(instant)
         return True
+
+    def prepare(self, room_id: str, at: datetime) -> bool:
+        """Render ahead, in every language in use, the room's state at its next change ``at``,
+        for ``refresh`` at ``at`` to publish with no render (at 10 a.m. forty rooms change at
+        once, and the screens of the last one rendered waited for all the renders before it).
+        Nothing is committed or published: the refresh uses it only if nothing changed in
+        between (an override, a revision, a refresh); else it renders as ever.  True when a
+        state was prepared.  Raises if rendering fails (the refresh then renders again)."""
+        if self.site.room(room_id) is None:
+            return False
+        state, standing_then, key = self._key(room_id, at)
+        before = self._rooms.get(room_id)
+        if before is not None and before.key == key:
+            return False
+        committed = self._render(room_id, at, state, standing_then, key, before)
+        for renderer in self.renderers.in_use():
+            committed.in_language(renderer)
+        self._prepared[room_id] = Prepared(before, self.overrides, committed)
+        return True
+
+    def _key(
+        self, room_id: str, instant: datetime
+    ) -> tuple[ScreenState, tuple[Override, ...], StateKey]:
+        """The room's state at ``instant``, its overrides standing then, and the key that
+        tells whether its screens must change."""
+        state = self.state_at(room_id, instant)
+        standing_then = tuple(standing(for_room(self.overrides, room_id), instant))
+        return state, standing_then, (state, standing_then, self._generation)
+
+    def _render(
+        self,
+        room_id: str,
+        instant: datetime,
+        state: ScreenState,
+        standing_then: tuple[Override, ...],
+        key: StateKey,
+        before: Committed | None,
+    ) -> Committed:
+        """The room's next version at ``instant``: its view and the display's states to come
+        (texts are rendered by ``Committed.in_language``)."""
+        room = self.site.room(room_id)
+        if room is None:
+            raise KeyError(f"no room {room_id!r}")
+        version = (before.view.version if before else 0) + 1
+        entries = self.coming_states(room_id, instant)
+        view = RoomView(
+            room=room,
+            programme=self.site.programmes[room_id],
+            state=state,
+            version=version,
+            overrides=standing_then,
+            since=instant,
+            # The announcements now and to come, sent once with the state now (not in each
+            # state to come): the page's clock shows and hides each at its instants.
+            windows=banner_windows([(None, state), *entries]),
+        )
+        timeline = self._timeline(view, entries, instant, before, key)
+        first = entries[0][0] if entries else None
+        return Committed(key, view, timeline, first_change=first)
 
     def _console_frames(self, room_id: str, view: RoomView) -> dict[str, str | Callable[[], str]]:
         """The room's two console frames (every room's staff, and staff bound to some rooms):
@@ -270,7 +317,7 @@ class LiveService:
         entries: list[tuple[datetime, ScreenState]],
         instant: datetime,
         before: Committed | None,
-        key: tuple[ScreenState, tuple[Override, ...], int],
+        key: StateKey,
     ) -> Timeline:
         if (
             before is not None

@@ -12,6 +12,7 @@ import pytest
 
 from dashboard.clock import ShiftedClock
 from dashboard.domain.loader import load_programme
+from dashboard.domain.requests import build_override
 from dashboard.domain.rooms import Room
 from dashboard.live.batch import OncePerTurn
 from dashboard.live.board import BOARD, Board
@@ -144,3 +145,89 @@ async def test_once_per_turn_answers_with_the_latest_instant() -> None:
     once.flush()  # a reader that needs it first
     await asyncio.sleep(0)
     assert seen == [later, START], "flushed once, not again on the loop"
+
+
+# --- rendered ahead: a change only publishes --------------------------------------------------
+
+TEN = datetime(2023, 12, 13, 10, 0, tzinfo=NY)
+
+
+class RenderCounting(CountingRenderer):
+    """Counts every state rendered for a door display."""
+
+    displays = 0
+
+    def display_now(self, view: RoomView) -> str:
+        self.displays += 1
+        return super().display_now(view)
+
+
+def at_ten(prepare: bool) -> tuple[Building, RenderCounting]:
+    building = Building()
+    renderer = RenderCounting("en")
+    building.service = LiveService(building.site, building.service.clock, renderer, building.hub)
+    building.renderer = renderer
+    building.cross(0)
+    if prepare:
+        for room in building.site.rooms:
+            assert building.service.prepare(room.id, TEN)
+    return building, renderer
+
+
+def frames(building: Building) -> list[str]:
+    latest = [building.hub.latest(f"display:{r.id}") for r in building.site.rooms]
+    return [f.text for f in latest if f is not None]
+
+
+def test_a_change_rendered_ahead_is_published_with_no_render_and_the_same_frames() -> None:
+    prepared, renderer = at_ten(prepare=True)
+    plain, _ = at_ten(prepare=False)
+    rendered = renderer.displays
+    for building in (prepared, plain):
+        building.elapsed = 60.0  # 10 a.m. exactly: the jobs' instant
+        for room in building.site.rooms:
+            assert building.service.refresh(room.id, at=TEN)
+    assert renderer.displays == rendered, "rendered again at the change"
+    assert frames(prepared) == frames(plain)
+    assert 'data-version="2"' in frames(prepared)[0]
+
+
+def test_an_override_after_the_render_ahead_is_on_screen_at_the_change() -> None:
+    """The 10 a.m. meeting is cancelled after its state was rendered ahead: the change shows
+    the cancellation, whether or not the override refreshed the room first."""
+    for refreshed in (True, False):
+        building, _ = at_ten(prepare=True)
+        service = building.service
+        building.elapsed = 57.0  # 9:59:57
+        cancel = build_override(
+            {"room": "cr1", "kind": "cancel", "slot": "2023-12-13-1000"},
+            id="o1", author="chair", now=START, programmes=building.site.programmes,
+            room_names={r.id: r.name for r in building.site.rooms}, allowed_rooms=None,
+            existing=(),
+        )  # fmt: skip
+        service.add_override(cancel)
+        if refreshed:
+            service.refresh("cr1")  # as the POST does
+        building.elapsed = 60.0
+        service.refresh("cr1", at=TEN)
+        service.refresh("cr2", at=TEN)
+        cancelled = building.hub.latest("display:cr1")
+        other = building.hub.latest("display:cr2")
+        assert cancelled is not None and other is not None
+        now = cancelled.text.split('id="display-timeline"')[0]
+        assert 'data-status="cancelled"' in now or "Cancelled" in now, (refreshed, now[:600])
+        assert "Cancelled" not in other.text.split('id="display-timeline"')[0]
+
+
+def test_a_change_run_late_past_the_next_one_renders_again() -> None:
+    """A job run so late that the states rendered ahead are past (a suspended machine):
+    the refresh renders the room as it stands then, not the state prepared for 10 a.m."""
+    building, renderer = at_ten(prepare=True)
+    rendered = renderer.displays
+    building.elapsed = 60.0 + 3 * 3600 + 60  # 1:01 p.m.: the morning meeting is over
+    assert building.service.refresh("cr1", at=TEN)
+    assert renderer.displays == rendered + 1
+    now = building.service.clock.now()
+    view = building.service.view("cr1")
+    assert view.since == now and view.state == building.service.state_at("cr1", now)
+    assert view.state != building.service.state_at("cr1", TEN)

@@ -20,7 +20,13 @@ from starlette.applications import Starlette
 import dashboard.live.scheduler as scheduler_module
 from dashboard.clock import ShiftedClock
 from dashboard.live.hub import Frame, Hub, Subscriber
-from dashboard.live.scheduler import JOB_DEFAULTS, RoomScheduler, job_id
+from dashboard.live.scheduler import (
+    JOB_DEFAULTS,
+    PREPARE_AHEAD,
+    RoomScheduler,
+    job_id,
+    prepare_job_id,
+)
 from dashboard.live.service import display_channel
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
@@ -73,6 +79,11 @@ async def test_the_room_job_carries_the_defaults(tmp_path: Path) -> None:
         assert run is not None
         expected = clock.real_time_of(ny(13, 13))
         assert abs(run - expected) < timedelta(seconds=1)
+        # And the state at 1 p.m. is rendered ahead, PREPARE_AHEAD before (so that the change
+        # only publishes: tests/live/test_boundary_work.py).
+        prepare = scheduler.scheduler.get_job(prepare_job_id("cr4"))
+        assert prepare is not None and prepare.args == ("cr4", ny(13, 13))
+        assert abs(prepare.next_run_time - (expected - PREPARE_AHEAD)) < timedelta(seconds=1)
 
 
 async def test_boundaries_on_an_accelerated_clock(tmp_path: Path) -> None:
