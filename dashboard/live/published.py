@@ -5,6 +5,7 @@ be loaded like a config folder.  Blocking: called in a worker thread."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
@@ -23,22 +24,40 @@ def revision_texts(config_dir: Path, rooms: Iterable[Room]) -> dict[str, str]:
 
 
 def materialise(published: Published, data_dir: Path) -> Path:
-    """Write ``published`` into data_dir/published/VERSION/ (removing older revisions); that
-    folder.  A name that would leave the folder is refused (ProgrammeError)."""
+    """Write ``published`` into data_dir/published/VERSION/ (removing revisions older than the
+    one before it); that folder.  A name that would leave the folder is refused
+    (ProgrammeError).
+
+    The workers of ``serve --workers`` start together and each materialises the revision it
+    reads: each writes into a staging folder of its own and renames it into place, which is
+    atomic; if another got there first, its folder (the same revision, the same texts) is
+    used and this one's staging dropped.  A folder in place is never removed or rewritten
+    while it is the newest, so no worker reads a half-written or vanishing one."""
     root = data_dir / FOLDER
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     folder = root / str(published.version)
-    staging = root / f".{published.version}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    for name, text in published.files.items():
-        relative = PurePosixPath(name)
-        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-            raise ProgrammeError(name, None, "a published file name outside the config folder")
-        target = staging.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        target.write_text(text, encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    staging.rename(folder)
+    if not folder.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix=f".{published.version}.", dir=root))
+        try:
+            for name, text in published.files.items():
+                relative = PurePosixPath(name)
+                if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+                    raise ProgrammeError(
+                        name, None, "a published file name outside the config folder"
+                    )
+                target = staging.joinpath(*relative.parts)
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                target.write_text(text, encoding="utf-8")
+            try:
+                staging.rename(folder)
+            except OSError:  # another process renamed its copy into place first
+                if not folder.is_dir():
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    # Older revisions go, but the one before this one stays a while: a process may be loading
+    # it still.  Staging folders (".N.xxxx") are their writers' to remove.
     for old in root.iterdir():
-        if old != folder and not old.name.startswith("."):
+        if old.name.isdigit() and int(old.name) < published.version - 1:
             shutil.rmtree(old, ignore_errors=True)
     return folder

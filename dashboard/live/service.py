@@ -172,10 +172,10 @@ class LiveService:
         self.memory.forget_spent(self.site.programmes, instant)
         state, standing_now, key = self._key(room_id, instant)
         before = self._rooms.get(room_id)
-        prepared = self._prepared.pop(room_id, None)
         if before is not None and before.key == key:
             self._published_at[room_id] = instant  # checked: what the screens show is right
-            return False
+            return False  # (a state prepared for a later change is kept for it)
+        prepared = self._prepared.pop(room_id, None)
         if prepared is not None and prepared.fits(before, self.overrides, key, instant):
             committed = prepared.committed  # rendered ahead (``prepare``): publish it as is
         else:

@@ -33,6 +33,27 @@ class Programmes(Database):
             self._notify(conn, "programme", version)
         return version
 
+    def published_or_first(self, files: dict[str, str], at: datetime) -> tuple[Published, bool]:
+        """The revision last published; or, if none was, ``files`` published as the first
+        one (and True).  One write transaction under the store's lock: the workers of
+        ``serve --workers`` start together, and each asking "none yet?" then publishing made
+        as many first revisions as workers."""
+        if self.url is None:
+            raise ValueError("programmes are published through the database only on PostgreSQL")
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT version, files FROM programme_revisions ORDER BY version DESC LIMIT 1"
+            ).fetchone()
+            if row is not None:
+                files_then = {str(k): str(v) for k, v in parse_data(row[1]).items()}
+                return Published(int(row[0]), files_then), False
+            conn.execute(
+                "INSERT INTO programme_revisions (version, published, files) VALUES (?, ?, ?)",
+                (1, instant_text(at), canonical_json(files)),
+            )
+            self._notify(conn, "programme", 1)
+        return Published(1, files), True
+
     def published_programmes(self) -> Published | None:
         """The revision last published, if any."""
         if self.url is None:

@@ -84,9 +84,10 @@ def shared_programmes(
     revision; with its version.  None on SQLite (config/ is the source)."""
     if store.url is None:
         return None
-    published = store.published_programmes()
-    if published is None:
-        return site, store.publish_programmes(revision_texts(settings.config_dir, site.rooms), now)
+    files = revision_texts(settings.config_dir, site.rooms)
+    published, first = store.published_or_first(files, now)
+    if first:
+        return site, published.version
     folder = materialise(published, settings.data_dir)
     return load_site(replace(settings, config_dir=folder)), published.version
 

@@ -231,3 +231,15 @@ def test_a_change_run_late_past_the_next_one_renders_again() -> None:
     view = building.service.view("cr1")
     assert view.since == now and view.state == building.service.state_at("cr1", now)
     assert view.state != building.service.state_at("cr1", TEN)
+
+
+def test_a_refresh_that_changes_nothing_keeps_what_was_rendered_ahead() -> None:
+    """Another room's override (or another process's change) refreshes rooms whose state does
+    not change: the state rendered for 10 a.m. is still used then."""
+    building, renderer = at_ten(prepare=True)
+    rendered = renderer.displays
+    building.elapsed = 58.0
+    assert not building.service.refresh("cr1")
+    building.elapsed = 60.0
+    assert building.service.refresh("cr1", at=TEN)
+    assert renderer.displays == rendered
