@@ -82,6 +82,16 @@ class Pair:
             f"{server.url}/api/overrides", content=json.dumps(body), headers=headers, timeout=30
         )
 
+    def add_secretariat(self, name: str) -> None:
+        """A secretariat account ``name`` (password "correct horse battery"), made with the CLI."""
+        made = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "user", "add", name, "--role", "secretariat",
+             "--data", str(self.data)],
+            input="correct horse battery\n", env=self.env, cwd=ROOT, capture_output=True,
+            text=True, check=False, timeout=60,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+
     def health(self, server: Server) -> dict[str, Any]:
         answer: dict[str, Any] = httpx.get(f"{server.url}/healthz", timeout=30).json()
         return answer
@@ -265,13 +275,7 @@ def test_the_console_lists_the_screens_of_every_process(pair: Pair) -> None:
     """A display on A and one on B: the console of either lists both, connected; one that
     leaves A is shown as it left (off), from B too."""
     a, b = pair.servers
-    made = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "user", "add", "sam", "--role", "secretariat",
-         "--data", str(pair.data)],
-        input="correct horse battery\n", env=pair.env, cwd=ROOT, capture_output=True,
-        text=True, check=False, timeout=60,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    pair.add_secretariat("sam")
     with (
         connect(f"{a.ws_url}/ws/display/cr4?screen=door-a") as on_a,
         connect(f"{b.ws_url}/ws/display/cr4?screen=door-b") as on_b,
@@ -311,13 +315,7 @@ def test_a_screen_dismissed_on_a_is_forgotten_by_b_and_listed_again_when_it_retu
     it: B, the process holding it, forgets it too (told by NOTIFY), so neither console lists
     it; it is listed again once it connects again."""
     a, b = pair.servers
-    made = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "user", "add", "sam", "--role", "secretariat",
-         "--data", str(pair.data)],
-        input="correct horse battery\n", env=pair.env, cwd=ROOT, capture_output=True,
-        text=True, check=False, timeout=60,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    pair.add_secretariat("sam")
     with (
         httpx.Client(base_url=a.url, timeout=30) as on_a,
         httpx.Client(base_url=b.url, timeout=30) as on_b,
