@@ -130,8 +130,7 @@ class RoomScheduler:
         so that the change itself only publishes; none for a retry, or when it is too near."""
         ahead = run - PREPARE_AHEAD
         if change is None or ahead <= datetime.now(UTC):
-            if self.scheduler.get_job(prepare_job_id(room_id)) is not None:
-                self.scheduler.remove_job(prepare_job_id(room_id))
+            self._drop(prepare_job_id(room_id))
             return
         self.scheduler.add_job(
             self._prepare,
@@ -159,12 +158,15 @@ class RoomScheduler:
         return datetime.now(UTC) + wait
 
     def _forget(self, room_id: str) -> None:
-        for job in (job_id(room_id), prepare_job_id(room_id)):
-            if self.scheduler.get_job(job) is not None:
-                self.scheduler.remove_job(job)
+        self._drop(job_id(room_id))
+        self._drop(prepare_job_id(room_id))
         self._booked.pop(room_id, None)
         self._failures.pop(room_id, None)
         self._errors.pop(room_id, None)
+
+    def _drop(self, job: str) -> None:
+        if self.scheduler.get_job(job) is not None:
+            self.scheduler.remove_job(job)
 
     async def _tick(self, room_id: str, change: datetime | None) -> None:
         self.update(room_id, change)
