@@ -8,13 +8,13 @@ nothing.  Passwords are low-entropy, hence argon2id.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from anyio.to_thread import run_sync
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -79,15 +79,17 @@ class Accounts(Database):
 
     # --- users -------------------------------------------------------------------------------
 
-    def add_user(self, name: str, role: str, password: str, rooms: tuple[str, ...] = ()) -> User:
+    async def add_user(
+        self, name: str, role: str, password: str, rooms: tuple[str, ...] = ()
+    ) -> User:
         check_name(name, "user")
         check_role(role)
         _check_password(password)
         rooms_json = rooms_text(rooms)
-        hashed = self._hasher.hash(password)
+        hashed = await run_sync(self._hasher.hash, password)  # slow: on a worker thread
         try:
-            with self._write() as conn:
-                conn.execute(
+            async with self._write() as conn:
+                await conn.execute(
                     "INSERT INTO users (name, role, rooms, password_hash) VALUES (?, ?, ?, ?)",
                     (name, role, rooms_json, hashed),
                 )
@@ -95,87 +97,89 @@ class Accounts(Database):
             raise ValueError(f"user {name!r} already exists") from None
         return User(name, role, tuple(rooms))
 
-    def set_password(self, name: str, password: str) -> int:
+    async def set_password(self, name: str, password: str) -> int:
         """A new password; every session of the user ends with the old one (whoever knew it may
         be logged in).  The number of sessions ended."""
         _check_password(password)
-        hashed = self._hasher.hash(password)
-        with self._write() as conn:
-            cursor = conn.execute(
+        hashed = await run_sync(self._hasher.hash, password)  # slow: on a worker thread
+        async with self._write() as conn:
+            cursor = await conn.execute(
                 "UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)
             )
             if cursor.rowcount == 0:
                 raise ValueError(f"no user {name!r}")
-            ended = conn.execute(
+            ended = await conn.execute(
                 'UPDATE sessions SET revoked = 1 WHERE "user" = ? AND revoked = 0', (name,)
             )
             return ended.rowcount
 
-    def remove_user(self, name: str) -> int:
+    async def remove_user(self, name: str) -> int:
         """Remove the account and end its sessions, in one transaction; the number of live
         sessions ended.  What it did stays in the override log and the audit trail, under its
         name."""
-        with self._write() as conn:
-            live = conn.execute(
+        async with self._write() as conn:
+            live = await conn.one(
                 'SELECT count(*) FROM sessions WHERE "user" = ? AND revoked = 0', (name,)
-            ).fetchone()
+            )
             # The sessions go with the user (ON DELETE CASCADE); deleted explicitly all the
             # same, so that removal never depends on the foreign-key pragma being on.
-            conn.execute('DELETE FROM sessions WHERE "user" = ?', (name,))
-            cursor = conn.execute("DELETE FROM users WHERE name = ?", (name,))
+            await conn.execute('DELETE FROM sessions WHERE "user" = ?', (name,))
+            cursor = await conn.execute("DELETE FROM users WHERE name = ?", (name,))
             if cursor.rowcount == 0:
                 raise ValueError(f"no user {name!r}")
         return int(live[0])
 
-    def user(self, name: str) -> User | None:
-        with self._read() as conn:
-            row = conn.execute(
-                "SELECT name, role, rooms FROM users WHERE name = ?", (name,)
-            ).fetchone()
+    async def user(self, name: str) -> User | None:
+        async with self._read() as conn:
+            row = await conn.one("SELECT name, role, rooms FROM users WHERE name = ?", (name,))
         return User(row[0], row[1], parse_rooms(row[2])) if row else None
 
-    def users(self) -> list[User]:
-        with self._read() as conn:
-            rows = conn.execute("SELECT name, role, rooms FROM users ORDER BY name").fetchall()
+    async def users(self) -> list[User]:
+        async with self._read() as conn:
+            rows = await conn.all("SELECT name, role, rooms FROM users ORDER BY name")
         return [User(name, role, parse_rooms(rooms)) for name, role, rooms in rows]
 
-    def check_password(self, name: str, password: str) -> User | None:
+    async def check_password(self, name: str, password: str) -> User | None:
         """The user, if ``password`` is theirs; None otherwise (unknown name included)."""
-        with self._read() as conn:
-            row = conn.execute(
+        async with self._read() as conn:
+            row = await conn.one(
                 "SELECT role, rooms, password_hash FROM users WHERE name = ?", (name,)
-            ).fetchone()
+            )
         if row is None:
-            with contextlib.suppress(VerificationError, InvalidHashError):
-                self._hasher.verify(self._dummy_hash, password)
+            await run_sync(self._verifies, self._dummy_hash, password)
             return None
         role, rooms, stored = row
-        try:
-            self._hasher.verify(stored, password)
-        except (VerificationError, InvalidHashError):
+        if not await run_sync(self._verifies, stored, password):
             return None
         if self._hasher.check_needs_rehash(stored):
             # Parameters were raised since this hash was made: upgrade it now that we hold the
             # password.  Only if unchanged meanwhile, so a concurrent set_password wins.
-            upgraded = self._hasher.hash(password)  # slow: outside the lock
-            with self._write() as conn:
-                conn.execute(
+            upgraded = await run_sync(self._hasher.hash, password)  # slow: outside the lock
+            async with self._write() as conn:
+                await conn.execute(
                     "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
                     (upgraded, name, stored),
                 )
         return User(name, role, parse_rooms(rooms))
 
+    def _verifies(self, stored: str, password: str) -> bool:
+        """Whether ``password`` matches the hash ``stored`` (slow: called on a worker thread)."""
+        try:
+            return self._hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
     # --- bearer tokens -----------------------------------------------------------------------
 
-    def create_token(self, name: str, role: str, rooms: tuple[str, ...] = ()) -> str:
+    async def create_token(self, name: str, role: str, rooms: tuple[str, ...] = ()) -> str:
         """A new token; the secret is returned once and only its hash is kept."""
         check_name(name, "token")
         check_role(role)
         rooms_json = rooms_text(rooms)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         try:
-            with self._write() as conn:
-                conn.execute(
+            async with self._write() as conn:
+                await conn.execute(
                     "INSERT INTO tokens (name, role, rooms, secret_hash) VALUES (?, ?, ?, ?)",
                     (name, role, rooms_json, _sha256(secret)),
                 )
@@ -183,31 +187,31 @@ class Accounts(Database):
             raise ValueError(f"an active token named {name!r} exists: revoke it first") from None
         return secret
 
-    def revoke_token(self, name: str) -> bool:
-        with self._write() as conn:
-            cursor = conn.execute(
+    async def revoke_token(self, name: str) -> bool:
+        async with self._write() as conn:
+            cursor = await conn.execute(
                 "UPDATE tokens SET revoked = 1 WHERE name = ? AND revoked = 0", (name,)
             )
             return cursor.rowcount > 0
 
-    def token(self, secret: str) -> Token | None:
-        with self._read() as conn:
-            row = conn.execute(
+    async def token(self, secret: str) -> Token | None:
+        async with self._read() as conn:
+            row = await conn.one(
                 "SELECT name, role, rooms FROM tokens WHERE secret_hash = ? AND revoked = 0",
                 (_sha256(secret),),
-            ).fetchone()
+            )
         return Token(row[0], row[1], parse_rooms(row[2]), False) if row else None
 
-    def tokens(self) -> list[Token]:
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT name, role, rooms, revoked FROM tokens ORDER BY rowid"
-            ).fetchall()
+    async def tokens(self) -> list[Token]:
+        async with self._read() as conn:
+            rows = await conn.all("SELECT name, role, rooms, revoked FROM tokens ORDER BY rowid")
         return [Token(n, role, parse_rooms(rooms), bool(rev)) for n, role, rooms, rev in rows]
 
     # --- sessions ----------------------------------------------------------------------------
 
-    def create_session(self, user: str, now: datetime, lifetime: timedelta) -> tuple[str, Session]:
+    async def create_session(
+        self, user: str, now: datetime, lifetime: timedelta
+    ) -> tuple[str, Session]:
         """A session for ``user``: the cookie secret (returned, never stored) and its record."""
         if lifetime <= timedelta(0):
             raise ValueError("session lifetime must be positive")
@@ -221,10 +225,12 @@ class Accounts(Database):
             parse_instant(instant_text(now + lifetime)),
         )
         try:
-            with self._write() as conn:
+            async with self._write() as conn:
                 # Housekeeping: ended sessions can never be used again.
-                conn.execute("DELETE FROM sessions WHERE revoked = 1 OR expires <= ?", (now_text,))
-                conn.execute(
+                await conn.execute(
+                    "DELETE FROM sessions WHERE revoked = 1 OR expires <= ?", (now_text,)
+                )
+                await conn.execute(
                     'INSERT INTO sessions (id_hash, "user", csrf, created, expires) '
                     "VALUES (?, ?, ?, ?, ?)",
                     (
@@ -239,101 +245,101 @@ class Accounts(Database):
             raise ValueError(f"no user {user!r}") from None
         return secret, session
 
-    def session(self, secret: str, now: datetime) -> Session | None:
+    async def session(self, secret: str, now: datetime) -> Session | None:
         """The live session the cookie ``secret`` belongs to; None if unknown, expired or
         revoked."""
         now_text = instant_text(now)
-        with self._read() as conn:
-            row = conn.execute(
+        async with self._read() as conn:
+            row = await conn.one(
                 'SELECT id_hash, "user", csrf, created, expires FROM sessions '
                 "WHERE id_hash = ? AND revoked = 0 AND expires > ?",
                 (_sha256(secret), now_text),
-            ).fetchone()
+            )
         return _session(row) if row else None
 
-    def session_live(self, id_hash: str, now: datetime) -> bool:
+    async def session_live(self, id_hash: str, now: datetime) -> bool:
         """Whether the session stored as ``id_hash`` is still on (not ended, not expired, its
         user not removed): for what a session opened and keeps open (console sockets)."""
-        with self._read() as conn:
-            row = conn.execute(
+        async with self._read() as conn:
+            row = await conn.one(
                 "SELECT 1 FROM sessions WHERE id_hash = ? AND revoked = 0 AND expires > ?",
                 (id_hash, instant_text(now)),
-            ).fetchone()
+            )
         return row is not None
 
-    def revoke_session(self, secret: str) -> Session | None:
+    async def revoke_session(self, secret: str) -> Session | None:
         """End a session (logout).  Returns it, or None if unknown or already revoked."""
         id_hash = _sha256(secret)
-        with self._write() as conn:
-            row = conn.execute(
+        async with self._write() as conn:
+            row = await conn.one(
                 'SELECT id_hash, "user", csrf, created, expires FROM sessions '
                 "WHERE id_hash = ? AND revoked = 0",
                 (id_hash,),
-            ).fetchone()
+            )
             if row is None:
                 return None
-            conn.execute("UPDATE sessions SET revoked = 1 WHERE id_hash = ?", (id_hash,))
+            await conn.execute("UPDATE sessions SET revoked = 1 WHERE id_hash = ?", (id_hash,))
         return _session(row)
 
-    def revoke_sessions_of(self, user: str) -> int:
+    async def revoke_sessions_of(self, user: str) -> int:
         """End every session of ``user``; the number ended."""
-        with self._write() as conn:
-            cursor = conn.execute(
+        async with self._write() as conn:
+            cursor = await conn.execute(
                 'UPDATE sessions SET revoked = 1 WHERE "user" = ? AND revoked = 0', (user,)
             )
             return cursor.rowcount
 
     # --- audit trail -------------------------------------------------------------------------
 
-    def audit(self, actor: str, action: str, detail: str, at: datetime) -> None:
+    async def audit(self, actor: str, action: str, detail: str, at: datetime) -> None:
         at_text = instant_text(at)
-        with self._write() as conn:
-            conn.execute(
+        async with self._write() as conn:
+            await conn.execute(
                 "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
                 (at_text, actor, action, detail),
             )
 
-    def audit_events(self, actor: str | None = None) -> list[tuple[datetime, str, str, str]]:
+    async def audit_events(self, actor: str | None = None) -> list[tuple[datetime, str, str, str]]:
         """(at, actor, action, detail), oldest first; only ``actor``'s if given."""
         query = "SELECT at, actor, action, detail FROM audit"
         params: tuple[str, ...] = ()
         if actor is not None:
             query, params = query + " WHERE actor = ?", (actor,)
-        with self._read() as conn:
-            rows = conn.execute(query + " ORDER BY rowid", params).fetchall()
+        async with self._read() as conn:
+            rows = await conn.all(query + " ORDER BY rowid", params)
         return [(parse_instant(at), who, action, detail) for at, who, action, detail in rows]
 
-    def known_login_address(self, user: str, address: str, since: datetime) -> bool:
+    async def known_login_address(self, user: str, address: str, since: datetime) -> bool:
         """Whether ``user`` logged in successfully from ``address`` at or after ``since``."""
-        with self._read() as conn:
-            row = conn.execute(
+        async with self._read() as conn:
+            row = await conn.one(
                 "SELECT 1 FROM audit WHERE actor = ? AND action = 'login' AND detail = ? "
                 "AND at >= ? LIMIT 1",
                 (user, address, instant_text(since)),
-            ).fetchone()
+            )
         return row is not None
 
     # --- login throttling --------------------------------------------------------------------
 
-    def record_login_failure(self, key: str, at: datetime) -> None:
+    async def record_login_failure(self, key: str, at: datetime) -> None:
         at_text = instant_text(at)
-        with self._write() as conn:
-            conn.execute(
+        async with self._write() as conn:
+            await conn.execute(
                 "DELETE FROM login_failures WHERE at < ?",
                 (instant_text(at - FAILURE_RETENTION),),
             )
-            conn.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", (key, at_text))
+            await conn.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", (key, at_text))
 
-    def login_failures(self, key: str, since: datetime) -> int:
+    async def login_failures(self, key: str, since: datetime) -> int:
         """Failures recorded for ``key`` at or after ``since``."""
         since_text = instant_text(since)
-        with self._read() as conn:
-            row = conn.execute(
+        async with self._read() as conn:
+            row = await conn.one(
                 "SELECT count(*) FROM login_failures WHERE key = ? AND at >= ?",
                 (key, since_text),
-            ).fetchone()
+            )
         return int(row[0])
 
-    def clear_login_failures(self, key: str) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+    async def clear_login_failures(self, key: str) -> None:
+        async with self._write() as conn:
+            await conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))

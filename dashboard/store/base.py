@@ -2,23 +2,27 @@
 Two engines: SQLite (the embedded default, below) and PostgreSQL (store/pg.py), behind the same
 two ways in, so the Store's code is one.
 
-SQLite: one connection, guarded by one lock for every statement (reads too): a shared connection
-sees its own uncommitted writes, so a read interleaved with another thread's open transaction
-could return data that is then rolled back.  Slow work (argon2) is done outside the lock.
+The Store is async: the server's requests and jobs await it on the event loop.  PostgreSQL:
+psycopg's async pool (store/pg.py).  SQLite: one connection whose statements run on a thread of
+its own (they block on the disk), guarded by one lock held for a whole read or transaction
+(reads too): a shared connection sees its own uncommitted writes, so a read interleaved with
+another task's open transaction could return data that is then rolled back.  Slow work
+(argon2) is done outside the lock, on a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import os
 import secrets
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 import psycopg
 from psycopg_pool import PoolTimeout
@@ -27,6 +31,7 @@ from .db import open_db, private_folder
 from .pg import CHANNEL, PgBackend, change_payload, check_schema, holds_overrides, is_url
 from .pg import problem as pg_problem
 from .records import StorageError
+from .result import Connection, Result
 
 KEY_FILE = "audit.key"  # the override log's HMAC key, beside the database, never in it
 
@@ -112,58 +117,80 @@ def _holds_keyed_log(database: Path) -> bool:
         return False
 
 
-class Cursor(Protocol):
-    """What a statement returns, from either engine."""
-
-    @property
-    def rowcount(self) -> int: ...
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-
-class Connection(Protocol):
-    """A connection of either engine, as the Store's SQL uses it (``?`` parameter marks)."""
-
-    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Cursor: ...
-
-
 # A unique or foreign-key constraint refused the statement, in either engine.
 INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
+class SqliteConnection(Connection):
+    """A sqlite3 connection behind the async protocol.  Its statements block on the disk, so
+    they run on ``thread`` (the store's own: the event loop never waits on a commit's fsync);
+    with None, where they are called (a command-line tool, with nothing else to run)."""
+
+    def __init__(self, conn: sqlite3.Connection, thread: Executor | None = None) -> None:
+        self._conn = conn
+        self._thread = thread
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> Result:
+        cursor = self._conn.execute(sql, params)
+        return Result(cursor.fetchall(), cursor.rowcount)
+
+    async def execute(self, sql: str, params: Sequence[Any] = (), /) -> Result:
+        if self._thread is None:
+            return self._execute(sql, params)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._execute, sql, params)
+
+    async def rollback_if_open(self) -> None:
+        """ROLLBACK if a transaction is still open (COMMIT can fail and leave it so)."""
+
+        def rollback() -> None:
+            if self._conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+
+        if self._thread is None:
+            rollback()
+        else:
+            await asyncio.get_running_loop().run_in_executor(self._thread, rollback)
+
+
 class SqliteBackend:
-    """One connection, guarded by one lock for every statement (see the module's text)."""
+    """One connection, used on one thread of its own, and one lock held for a whole read or
+    transaction (see the module's text).  The lock is the event loop's: a Store is used from
+    one event loop (the server's, or a command's ``asyncio.run``)."""
 
     def __init__(self, path: Path, key: bytes | None) -> None:
-        self._lock = threading.Lock()
-        self._conn = open_db(path, key)
+        self._lock = asyncio.Lock()
+        self._raw = open_db(path, key)  # check_same_thread=False: used on the thread below
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        self._conn = SqliteConnection(self._raw, self._thread)
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+    async def open(self) -> None:
+        """Nothing to do: the file was opened (and migrated) when the backend was made."""
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+    async def close(self) -> None:
+        async with self._lock:
+            await asyncio.get_running_loop().run_in_executor(self._thread, self._raw.close)
+        self._thread.shutdown()
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[SqliteConnection]:
+        async with self._lock:
             yield self._conn
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[SqliteConnection]:
+        async with self._lock:
             # IMMEDIATE: take the write lock now, so another process holding it makes us
             # wait (busy_timeout) instead of failing half-way through.
-            self._conn.execute("BEGIN IMMEDIATE")
+            await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
-                self._conn.execute("COMMIT")
+                await self._conn.execute("COMMIT")
             except BaseException:
                 # COMMIT itself can fail (disk full, I/O error) and leave the transaction
                 # open; nothing of it is stored either way.
-                if self._conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        self._conn.execute("ROLLBACK")
+                await self._conn.rollback_if_open()
                 raise
 
 
@@ -197,35 +224,41 @@ class Database:
         # "failing"); a write that succeeds sets it back to "ok".  /healthz reports it.
         self.storage = "ok"
 
-    def _notify(self, conn: Connection, kind: str, version: int) -> None:
+    async def _notify(self, conn: Connection, kind: str, version: int) -> None:
         """Tell every process what changed, in the transaction that changes it (PostgreSQL
         delivers a NOTIFY at COMMIT, and never for a transaction rolled back).  SQLite: one
         process, nothing to tell."""
         if self.url is not None:
-            conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, change_payload(kind, version)))
+            await conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, change_payload(kind, version)))
 
     @property
     def engine(self) -> str:
         return "postgresql" if self.url is not None else "sqlite"
 
-    def close(self) -> None:
-        self._backend.close()
-
-    def __enter__(self) -> Self:
+    async def open(self) -> Self:
+        """Ready to use, in the running event loop (PostgreSQL's pool starts connecting there,
+        and is bound to that loop).  ``async with Store(...) as store`` opens and closes."""
+        await self._backend.open()
         return self
 
-    def __exit__(
+    async def close(self) -> None:
+        await self._backend.close()
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        await self.close()
 
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
+    @contextlib.asynccontextmanager
+    async def _read(self) -> AsyncIterator[Connection]:
         try:
-            with self._backend.read() as conn:
+            async with self._backend.read() as conn:
                 yield conn
         except (psycopg.Error, PoolTimeout) as exc:
             state = pg_problem(exc)
@@ -234,12 +267,12 @@ class Database:
             self.storage = state
             raise StorageError(state, str(exc)) from exc
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[Connection]:
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[Connection]:
         """One transaction, committed (and on disk) when the block ends normally; rolled back
         if it raises."""
         try:
-            with self._backend.write() as conn:
+            async with self._backend.write() as conn:
                 yield conn
         except (sqlite3.Error, OSError, psycopg.Error, PoolTimeout) as exc:
             state = pg_problem(exc) if isinstance(exc, psycopg.Error | PoolTimeout) else None

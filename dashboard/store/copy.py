@@ -40,7 +40,9 @@ class CopyError(Exception):
     """A copy that cannot be made (no source, a target that is not empty, no key)."""
 
 
-def copy_sqlite_to_postgresql(source: Path, url: str, key_path: Path) -> tuple[VerifyResult, int]:
+async def copy_sqlite_to_postgresql(
+    source: Path, url: str, key_path: Path
+) -> tuple[VerifyResult, int]:
     """Copy the SQLite database ``source`` into the PostgreSQL database at ``url``; (the copy's
     verification, the rows copied).  Nothing stays in the target unless the copy verifies."""
     if not source.is_file():
@@ -50,15 +52,13 @@ def copy_sqlite_to_postgresql(source: Path, url: str, key_path: Path) -> tuple[V
         raise CopyError(f"no audit key at {key_path}: the copy's log could not be verified")
     check_schema(url)
     copied = 0
-    with (
-        contextlib.closing(sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)) as lite,
-        psycopg.connect(url) as pg,
-    ):
+    with contextlib.closing(sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)) as lite:
         lite.execute("BEGIN")  # one snapshot of the source, even if a server still writes it
-        with pg.transaction() as tx:
-            pg.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        async with await psycopg.AsyncConnection.connect(url) as pg, pg.transaction() as tx:
+            target = PgConnection(pg)
+            await target.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
             for table, _ in TABLES:
-                row = pg.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+                row = await target.one(f"SELECT count(*) FROM {table}")  # noqa: S608
                 if row and row[0]:
                     raise CopyError(f"the target's {table} is not empty: copy into a new database")
             for table, columns in TABLES:
@@ -66,18 +66,18 @@ def copy_sqlite_to_postgresql(source: Path, url: str, key_path: Path) -> tuple[V
                 rows = lite.execute(f"SELECT {names} FROM {table}").fetchall()  # noqa: S608
                 if rows:
                     marks = ", ".join(["%s"] * len(columns))
-                    with pg.cursor() as cursor:
-                        cursor.executemany(
+                    async with pg.cursor() as cursor:
+                        await cursor.executemany(
                             f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
                             rows,
                         )
                     copied += len(rows)
             for table in IDENTITIES:
-                pg.execute(
+                await target.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'rowid'),"  # noqa: S608
                     f" coalesce((SELECT max(rowid) FROM {table}), 0) + 1, false)"
                 )
-            rows, last, anchor = read_chain(PgConnection(pg))
+            rows, last, anchor = await read_chain(target)
             result = verify_chain(rows, last, key, anchor)
             if not result.ok:
                 raise psycopg.Rollback(tx)  # nothing copied stays

@@ -1,5 +1,5 @@
 """The PostgreSQL backend: a psycopg 3 connection pool behind the same two ways in as the
-SQLite one (a read, or a write transaction), and the schema's versioned migrations.
+SQLite one (a read, or a write transaction), awaited, and the schema's versioned migrations.
 
 The Store's SQL is written once, in the dialect both engines accept; the only translation is
 the parameter mark (``?`` for sqlite3, ``%s`` for psycopg), done by ``PgConnection``.
@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from .result import Connection, Result
 
 # The advisory lock every write transaction holds (an arbitrary 64-bit key: "dashboard").
 WRITE_LOCK = 0x64617368626F6172
@@ -47,14 +49,17 @@ def is_url(database: str) -> bool:
     return database.startswith(("postgresql://", "postgres://"))
 
 
-class PgConnection:
-    """A psycopg connection that takes the SQLite parameter marks the Store's SQL uses."""
+class PgConnection(Connection):
+    """A psycopg async connection that takes the SQLite parameter marks the Store's SQL uses,
+    and fetches each statement's rows in full (base.Result)."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = (), /) -> psycopg.Cursor[Any]:
-        return self._conn.execute(sql.replace("?", "%s"), params)
+    async def execute(self, sql: str, params: Sequence[Any] = (), /) -> Result:
+        cursor = await self._conn.execute(sql.replace("?", "%s"), params)
+        rows = await cursor.fetchall() if cursor.description is not None else []
+        return Result(rows, cursor.rowcount)
 
 
 def problem(exc: BaseException) -> str | None:
@@ -70,36 +75,41 @@ def problem(exc: BaseException) -> str | None:
 
 
 class PgBackend:
+    """psycopg's async pool: a store call waiting on the database (slow, or down until the pool's
+    timeout) holds no thread, only its own task."""
+
     def __init__(self, url: str, max_connections: int = 10) -> None:
         self.url = url
-        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+        self._pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
             url,
             min_size=1,
             max_size=max_connections,
             kwargs={"autocommit": True, "connect_timeout": int(CONNECT_TIMEOUT)},
             # A connection broken by a restart of the server is found out and replaced before
             # it is handed to a caller.
-            check=ConnectionPool.check_connection,
+            check=AsyncConnectionPool.check_connection,
             timeout=CONNECT_TIMEOUT,
             open=False,
         )
+
+    async def open(self) -> None:
         # Not waiting for the first connection: a server that is down now is reported by the
         # first statement (a StorageError), and the pool connects when it comes back.
-        self._pool.open(wait=False)
+        await self._pool.open(wait=False)
 
-    def close(self) -> None:
-        self._pool.close()
+    async def close(self) -> None:
+        await self._pool.close()
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[PgConnection]:
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[PgConnection]:
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield PgConnection(conn)
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[PgConnection]:
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[PgConnection]:
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield PgConnection(conn)
 
 

@@ -19,49 +19,51 @@ class Published(NamedTuple):
 
 
 class Programmes(Database):
-    def publish_programmes(self, files: dict[str, str], at: datetime) -> int:
+    async def publish_programmes(self, files: dict[str, str], at: datetime) -> int:
         """Store a revision (every file's text) and tell every process; its version."""
         if self.url is None:
             raise ValueError("programmes are published through the database only on PostgreSQL")
-        with self._write() as conn:
-            row = conn.execute("SELECT coalesce(max(version), 0) FROM programme_revisions")
-            version = int(row.fetchone()[0]) + 1
-            conn.execute(
+        async with self._write() as conn:
+            row = await conn.one("SELECT coalesce(max(version), 0) FROM programme_revisions")
+            version = int(row[0]) + 1
+            await conn.execute(
                 "INSERT INTO programme_revisions (version, published, files) VALUES (?, ?, ?)",
                 (version, instant_text(at), canonical_json(files)),
             )
-            self._notify(conn, "programme", version)
+            await self._notify(conn, "programme", version)
         return version
 
-    def published_or_first(self, files: dict[str, str], at: datetime) -> tuple[Published, bool]:
+    async def published_or_first(
+        self, files: dict[str, str], at: datetime
+    ) -> tuple[Published, bool]:
         """The revision last published; or, if none was, ``files`` published as the first
         one (and True).  One write transaction under the store's lock: the workers of
         ``serve --workers`` start together, and each asking "none yet?" then publishing made
         as many first revisions as workers."""
         if self.url is None:
             raise ValueError("programmes are published through the database only on PostgreSQL")
-        with self._write() as conn:
-            row = conn.execute(
+        async with self._write() as conn:
+            row = await conn.one(
                 "SELECT version, files FROM programme_revisions ORDER BY version DESC LIMIT 1"
-            ).fetchone()
+            )
             if row is not None:
                 files_then = {str(k): str(v) for k, v in parse_data(row[1]).items()}
                 return Published(int(row[0]), files_then), False
-            conn.execute(
+            await conn.execute(
                 "INSERT INTO programme_revisions (version, published, files) VALUES (?, ?, ?)",
                 (1, instant_text(at), canonical_json(files)),
             )
-            self._notify(conn, "programme", 1)
+            await self._notify(conn, "programme", 1)
         return Published(1, files), True
 
-    def published_programmes(self) -> Published | None:
+    async def published_programmes(self) -> Published | None:
         """The revision last published, if any."""
         if self.url is None:
             return None
-        with self._read() as conn:
-            row = conn.execute(
+        async with self._read() as conn:
+            row = await conn.one(
                 "SELECT version, files FROM programme_revisions ORDER BY version DESC LIMIT 1"
-            ).fetchone()
+            )
         if row is None:
             return None
         return Published(int(row[0]), {str(k): str(v) for k, v in parse_data(row[1]).items()})

@@ -38,23 +38,23 @@ class Dismissal(NamedTuple):
 
 
 class Screens(Database):
-    def save_screens(
+    async def save_screens(
         self, process: str, rows: Sequence[ScreenRow], now: datetime, forget_before: datetime
     ) -> None:
         """Replace ``process``'s rows with ``rows``, in one transaction; forget the processes
         that have not written since ``forget_before``."""
         if self.url is None:
             return  # one process: its registry is all there is
-        with self._write() as conn:
-            conn.execute("DELETE FROM screens WHERE process = ?", (process,))
+        async with self._write() as conn:
+            await conn.execute("DELETE FROM screens WHERE process = ?", (process,))
             gone = "SELECT process FROM screen_processes WHERE written < ?"
             old = instant_text(forget_before)
-            conn.execute(f"DELETE FROM screens WHERE process IN ({gone})", (old,))  # noqa: S608
-            conn.execute("DELETE FROM screen_processes WHERE written < ?", (old,))
+            await conn.execute(f"DELETE FROM screens WHERE process IN ({gone})", (old,))  # noqa: S608
+            await conn.execute("DELETE FROM screen_processes WHERE written < ?", (old,))
             # Past this, no process still holds a copy it has not had time to forget.
-            conn.execute("DELETE FROM screen_dismissals WHERE dismissed < ?", (old,))
+            await conn.execute("DELETE FROM screen_dismissals WHERE dismissed < ?", (old,))
             for row in rows:
-                conn.execute(
+                await conn.execute(
                     "INSERT INTO screens (process, room, name, address, connected_at, "
                     "last_seen, connections, known, closed_cleanly, written) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -71,18 +71,18 @@ class Screens(Database):
                         instant_text(now),
                     ),
                 )
-            conn.execute(
+            await conn.execute(
                 "INSERT INTO screen_processes (process, written) VALUES (?, ?) "
                 "ON CONFLICT (process) DO UPDATE SET written = excluded.written",
                 (process, instant_text(now)),
             )
 
-    def screens_elsewhere(self, process: str, since: datetime) -> list[ScreenRow]:
+    async def screens_elsewhere(self, process: str, since: datetime) -> list[ScreenRow]:
         """The rows of the other processes that wrote at or after ``since``."""
         if self.url is None:
             return []
-        with self._read() as conn:
-            rows = conn.execute(
+        async with self._read() as conn:
+            rows = await conn.all(
                 "SELECT s.room, s.name, s.address, s.connected_at, s.last_seen, s.connections, "
                 "s.known, s.closed_cleanly FROM screens AS s "
                 "JOIN screen_processes AS p ON p.process = s.process "
@@ -91,7 +91,7 @@ class Screens(Database):
                 "AND NOT (s.connections = 0 AND EXISTS (SELECT 1 FROM screen_dismissals AS d "
                 "WHERE d.room = s.room AND d.name = s.name AND d.seen >= s.last_seen))",
                 (process, instant_text(since)),
-            ).fetchall()
+            )
         return [
             ScreenRow(
                 str(room),
@@ -106,43 +106,45 @@ class Screens(Database):
             for room, name, address, connected_at, last_seen, connections, known, clean in rows
         ]
 
-    def dismiss_screen(self, room: str, name: str, seen: datetime, now: datetime) -> int | None:
+    async def dismiss_screen(
+        self, room: str, name: str, seen: datetime, now: datetime
+    ) -> int | None:
         """Staff dismissed (at ``now``) the screen ``room``/``name``, last heard from at
         ``seen``: store it and NOTIFY every process, in one transaction, and delete the rows it
         covers.  Its number; None with SQLite (one process: its registry is all there is)."""
         if self.url is None:
             return None
         at = instant_text(seen)
-        with self._write() as conn:
-            row = conn.execute(
+        async with self._write() as conn:
+            row = await conn.one(
                 "INSERT INTO screen_dismissals (room, name, seen, dismissed) VALUES (?, ?, ?, ?)"
                 " RETURNING seq",
                 (room, name, at, instant_text(now)),
-            ).fetchone()
+            )
             seq = int(row[0])
-            conn.execute(
+            await conn.execute(
                 "DELETE FROM screens WHERE room = ? AND name = ? AND connections = 0"
                 " AND last_seen <= ?",
                 (room, name, at),
             )
-            self._notify(conn, "screens", seq)
+            await self._notify(conn, "screens", seq)
         return seq
 
-    def dismissals_after(self, seq: int) -> list[Dismissal]:
+    async def dismissals_after(self, seq: int) -> list[Dismissal]:
         """The dismissals numbered after ``seq``, in order ([] with SQLite)."""
         if self.url is None:
             return []
-        with self._read() as conn:
-            rows = conn.execute(
+        async with self._read() as conn:
+            rows = await conn.all(
                 "SELECT seq, room, name, seen FROM screen_dismissals WHERE seq > ? ORDER BY seq",
                 (seq,),
-            ).fetchall()
+            )
         return [Dismissal(int(n), str(r), str(m), parse_instant(t)) for n, r, m, t in rows]
 
-    def last_dismissal(self) -> int:
+    async def last_dismissal(self) -> int:
         """The number of the last dismissal stored (0: none, or SQLite)."""
         if self.url is None:
             return 0
-        with self._read() as conn:
-            row = conn.execute("SELECT max(seq) FROM screen_dismissals").fetchone()
+        async with self._read() as conn:
+            row = await conn.one("SELECT max(seq) FROM screen_dismissals")
         return int(row[0] or 0) if row else 0

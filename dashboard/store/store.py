@@ -18,7 +18,7 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from .accounts import Accounts
-from .base import INTEGRITY_ERRORS, Connection
+from .base import INTEGRITY_ERRORS
 from .chain import (
     GENESIS,
     Anchor,
@@ -44,6 +44,7 @@ from .records import (
     parse_data,
     parse_instant,
 )
+from .result import Connection
 from .screens import Screens
 
 __all__ = [
@@ -67,17 +68,17 @@ def _override(row: tuple[Any, ...]) -> StoredOverride:
     return StoredOverride(seq, id, parse_instant(created), actor, data, prev_hash, hash)
 
 
-def read_chain(
+async def read_chain(
     conn: Connection, after: int = 0
 ) -> tuple[list[Row], tuple[int, str, str] | None, Anchor | None]:
     """The entries after seq ``after``, the head (seq, hash, MAC) and the pre-key anchor."""
-    rows = conn.execute(
+    rows = await conn.all(
         "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides WHERE seq > ? "
         "ORDER BY seq",
         (after,),
-    ).fetchall()
-    head = conn.execute("SELECT seq, hash, mac FROM chain_head").fetchone()
-    anchor = conn.execute("SELECT seq, hash, mac FROM chain_anchor").fetchone()
+    )
+    head = await conn.one("SELECT seq, hash, mac FROM chain_head")
+    anchor = await conn.one("SELECT seq, hash, mac FROM chain_anchor")
     return (
         rows,
         (int(head[0]), str(head[1]), str(head[2])) if head else None,
@@ -116,7 +117,7 @@ class Store(Programmes, Screens, Accounts):
     ) -> None:
         super().__init__(database, key_path=key_path, password_hasher=password_hasher)
 
-    def append_override(
+    async def append_override(
         self,
         data: dict[str, Any],
         actor: str,
@@ -142,9 +143,9 @@ class Store(Programmes, Screens, Accounts):
         data_text = canonical_json(data)
         stored_data = parse_data(data_text)
         scope = actor if key_scope is None else key_scope
-        with self._write() as conn:
+        async with self._write() as conn:
             if idempotency_key is not None:
-                found = self._idempotent(conn, scope, idempotency_key)
+                found = await self._idempotent(conn, scope, idempotency_key)
                 if found is not None:
                     earlier, earlier_fingerprint = found
                     if None not in (fingerprint, earlier_fingerprint) and (
@@ -154,18 +155,18 @@ class Store(Programmes, Screens, Accounts):
                     return earlier, False
             # The head, not max(seq): if entries were deleted behind our back, new ones must
             # not reuse their numbers and hide the gap.
-            head = conn.execute("SELECT seq, hash FROM chain_head").fetchone()
+            head = await conn.one("SELECT seq, hash FROM chain_head")
             seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
             hash = entry_hash(prev_hash, seq, id, created_text, actor, stored_data, self._keyed())
             try:
-                conn.execute(
+                await conn.execute(
                     "INSERT INTO overrides (seq, id, created, actor, data, prev_hash, hash) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (seq, id, created_text, actor, data_text, prev_hash, hash),
                 )
             except INTEGRITY_ERRORS:
                 raise ValueError(f"override id {id!r} is already in the log") from None
-            conn.execute(
+            await conn.execute(
                 "INSERT INTO chain_head (one, seq, hash, mac) VALUES (1, ?, ?, ?) "
                 "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
                 "mac = excluded.mac",
@@ -174,66 +175,66 @@ class Store(Programmes, Screens, Accounts):
             if idempotency_key is not None:
                 # Same transaction as the override: after a crash a retry finds both or
                 # neither, so it is stored exactly once.
-                conn.execute(
+                await conn.execute(
                     "INSERT INTO idempotency (actor, key, seq, fingerprint) VALUES (?, ?, ?, ?)",
                     (scope, idempotency_key, seq, fingerprint),
                 )
-            self._notify(conn, "override", seq)
+            await self._notify(conn, "override", seq)
         created_back = parse_instant(created_text)
         return StoredOverride(seq, id, created_back, actor, stored_data, prev_hash, hash), True
 
-    def find_idempotent(self, scope: str, idempotency_key: str) -> StoredOverride | None:
+    async def find_idempotent(self, scope: str, idempotency_key: str) -> StoredOverride | None:
         """The override stored with ``idempotency_key`` in ``scope`` (the actor, unless
         append_override was given another), if any."""
-        found = self.find_keyed(scope, idempotency_key)
+        found = await self.find_keyed(scope, idempotency_key)
         return found[0] if found else None
 
-    def find_keyed(
+    async def find_keyed(
         self, scope: str, idempotency_key: str
     ) -> tuple[StoredOverride, str | None] | None:
         """The override stored with ``idempotency_key`` in ``scope`` and the fingerprint of the
         request that made it (None if not recorded), if any: lets a caller answer a retry
         before validating it; append_override checks again under the write lock."""
-        with self._read() as conn:
-            return self._idempotent(conn, scope, idempotency_key)
+        async with self._read() as conn:
+            return await self._idempotent(conn, scope, idempotency_key)
 
     @staticmethod
-    def _idempotent(
+    async def _idempotent(
         conn: Connection, scope: str, key: str
     ) -> tuple[StoredOverride, str | None] | None:
-        row = conn.execute(
+        row = await conn.one(
             "SELECT o.seq, o.id, o.created, o.actor, o.data, o.prev_hash, o.hash, i.fingerprint "
             "FROM idempotency AS i JOIN overrides AS o ON o.seq = i.seq "
             "WHERE i.actor = ? AND i.key = ?",
             (scope, key),
-        ).fetchone()
+        )
         return (_override(row[:7]), row[7]) if row else None
 
-    def overrides(self) -> list[StoredOverride]:
+    async def overrides(self) -> list[StoredOverride]:
         """All overrides, in seq order.  Raises AuditError if an entry is unreadable."""
-        with self._read() as conn:
-            rows = conn.execute(
+        async with self._read() as conn:
+            rows = await conn.all(
                 "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides ORDER BY seq"
-            ).fetchall()
+            )
         return [_override(row) for row in rows]
 
-    def overrides_after(self, seq: int) -> list[StoredOverride]:
+    async def overrides_after(self, seq: int) -> list[StoredOverride]:
         """The overrides appended after ``seq``, in order: what another process appended since
         the last one this process saw."""
-        with self._read() as conn:
-            rows = conn.execute(
+        async with self._read() as conn:
+            rows = await conn.all(
                 "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides "
                 "WHERE seq > ? ORDER BY seq",
                 (seq,),
-            ).fetchall()
+            )
         return [_override(row) for row in rows]
 
-    def override(self, id: str) -> StoredOverride | None:
-        with self._read() as conn:
-            row = conn.execute(
+    async def override(self, id: str) -> StoredOverride | None:
+        async with self._read() as conn:
+            row = await conn.one(
                 "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides WHERE id = ?",
                 (id,),
-            ).fetchone()
+            )
         return _override(row) if row else None
 
     # --- the keyed chain (store/chain.py) ---------------------------------------------------
@@ -246,55 +247,54 @@ class Store(Programmes, Screens, Accounts):
             )
         return self._key
 
-    def verify(self, head: str | None = None) -> VerifyResult:
+    async def verify(self, head: str | None = None) -> VerifyResult:
         """Recompute the whole chain; the result names the first bad entry and what is wrong.
         ``head``: a digest ``head_digest`` gave earlier, which the log must still hold."""
         if head is not None:
             parse_digest(head)  # ValueError for a malformed digest, before any work
-        with self._read() as conn:
-            rows, last, anchor = read_chain(conn)
+        async with self._read() as conn:
+            rows, last, anchor = await read_chain(conn)
         return check_recorded_head(rows, verify_chain(rows, last, self._key, anchor), head)
 
-    def head_digest(self) -> str | None:
+    async def head_digest(self) -> str | None:
         """A short digest of the log's newest entry, to record elsewhere; None for an empty log."""
-        with self._read() as conn:
-            head = conn.execute("SELECT seq, hash FROM chain_head").fetchone()
+        async with self._read() as conn:
+            head = await conn.one("SELECT seq, hash FROM chain_head")
         return head_digest(int(head[0]), str(head[1])) if head else None
 
-    def verify_since_checked(self) -> VerifyResult:
+    async def verify_since_checked(self) -> VerifyResult:
         """Verify what was appended since the last verification that passed (all of the log the
         first time), and remember how far it got.  What start-up runs: a large log does not
         delay it.  The point reached is sealed with the key, and must still be in the log with
         the same hash, or the whole log is verified again."""
         key = self._key
-        with self._read() as conn:
-            checked = conn.execute("SELECT seq, hash, mac FROM chain_checked").fetchone()
+        async with self._read() as conn:
+            checked = await conn.one("SELECT seq, hash, mac FROM chain_checked")
             start = (0, GENESIS)
             if checked is not None and key is not None:
                 seq, hash, mac = int(checked[0]), str(checked[1]), str(checked[2])
-                held = conn.execute(
-                    "SELECT hash, prev_hash FROM overrides WHERE seq = ?", (seq,)
-                ).fetchone()
+                held = await conn.one("SELECT hash, prev_hash FROM overrides WHERE seq = ?", (seq,))
                 sealed = seal(key, "checked", seq, hash)
                 if held is not None and held[0] == hash and hmac.compare_digest(mac, sealed):
                     start = (seq - 1, str(held[1]))  # that entry is checked again too
-            rows, last, anchor = read_chain(conn, after=start[0])
+            rows, last, anchor = await read_chain(conn, after=start[0])
         result = verify_chain(rows, last, key, anchor, start)
         if result.ok and last is not None and key is not None:
             # Only a shortcut for the next start: a disk too full to note it changes nothing.
-            with contextlib.suppress(StorageError), self._write() as conn:
-                conn.execute(
-                    "INSERT INTO chain_checked (one, seq, hash, mac) VALUES (1, ?, ?, ?) "
-                    "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
-                    "mac = excluded.mac",
-                    (last[0], last[1], seal(key, "checked", last[0], last[1])),
-                )
+            with contextlib.suppress(StorageError):
+                async with self._write() as conn:
+                    await conn.execute(
+                        "INSERT INTO chain_checked (one, seq, hash, mac) VALUES (1, ?, ?, ?) "
+                        "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, "
+                        "hash = excluded.hash, mac = excluded.mac",
+                        (last[0], last[1], seal(key, "checked", last[0], last[1])),
+                    )
         return result
 
-    def slot_snapshots(self) -> dict[str, list[dict[str, Any]]]:
+    async def slot_snapshots(self) -> dict[str, list[dict[str, Any]]]:
         """Each room's slots as last published (see ``save_slot_snapshots``)."""
-        with self._read() as conn:
-            rows = conn.execute("SELECT room, slots FROM slot_ids").fetchall()
+        async with self._read() as conn:
+            rows = await conn.all("SELECT room, slots FROM slot_ids")
         snapshots: dict[str, list[dict[str, Any]]] = {}
         for room, text in rows:
             try:
@@ -303,33 +303,35 @@ class Store(Programmes, Screens, Accounts):
                 continue  # unreadable: the room's slots get new ids, nothing worse
         return snapshots
 
-    def save_slot_snapshots(
+    async def save_slot_snapshots(
         self, snapshots: dict[str, list[dict[str, Any]]], now: datetime
     ) -> None:
         """Replace the rooms' snapshots, in one transaction."""
-        with self._write() as conn:
+        async with self._write() as conn:
             for room, slots in snapshots.items():
-                conn.execute(
+                await conn.execute(
                     "INSERT INTO slot_ids (room, slots, updated) VALUES (?, ?, ?) "
                     "ON CONFLICT (room) DO UPDATE SET slots = excluded.slots, "
                     "updated = excluded.updated",
                     (room, canonical_json({"slots": slots}), instant_text(now)),
                 )
 
-    def screen_labels(self) -> dict[tuple[str, str], str]:
+    async def screen_labels(self) -> dict[tuple[str, str], str]:
         """The labels staff gave displays: (room, name) → label."""
-        with self._read() as conn:
-            rows = conn.execute("SELECT room, name, label FROM screen_labels").fetchall()
+        async with self._read() as conn:
+            rows = await conn.all("SELECT room, name, label FROM screen_labels")
         return {(room, name): label for room, name, label in rows}
 
-    def set_screen_label(self, room: str, name: str, label: str) -> None:
+    async def set_screen_label(self, room: str, name: str, label: str) -> None:
         """Label the display ``name`` of ``room``; an empty ``label`` removes it."""
-        with self._write() as conn:
+        async with self._write() as conn:
             if label:
-                conn.execute(
+                await conn.execute(
                     "INSERT INTO screen_labels (room, name, label) VALUES (?, ?, ?) "
                     "ON CONFLICT (room, name) DO UPDATE SET label = excluded.label",
                     (room, name, label),
                 )
             else:
-                conn.execute("DELETE FROM screen_labels WHERE room = ? AND name = ?", (room, name))
+                await conn.execute(
+                    "DELETE FROM screen_labels WHERE room = ? AND name = ?", (room, name)
+                )
