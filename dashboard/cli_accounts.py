@@ -108,20 +108,20 @@ def _sessions(count: int) -> str:
 def cmd_user_add(args: argparse.Namespace) -> None:
     _check_name(args.name, "user")
     rooms = check_rooms(args, account=True)
-    with open_store(args) as store:
-        if store.user(args.name) is not None:  # before the prompt, not after it
+    with open_store(args) as db:
+        if db.run(db.store.user(args.name)) is not None:  # before the prompt, not after it
             raise BadInput(f"user {args.name!r} already exists")
         password = _read_password(args.name)
         try:
-            user = store.add_user(args.name, args.role, password, rooms)
+            user = db.run(db.store.add_user(args.name, args.role, password, rooms))
         except ValueError as exc:
             raise BadInput(str(exc)) from None
     say(f"added {user.name} ({user.role}, {_rooms_column(user.role, user.rooms)})")
 
 
 def cmd_user_list(args: argparse.Namespace) -> None:
-    with open_store(args) as store:
-        users = store.users()
+    with open_store(args) as db:
+        users = db.run(db.store.users())
     if not users:
         say("no users")
         return
@@ -130,21 +130,21 @@ def cmd_user_list(args: argparse.Namespace) -> None:
 
 
 def cmd_user_remove(args: argparse.Namespace) -> None:
-    with open_store(args) as store:
+    with open_store(args) as db:
         try:
-            ended = store.remove_user(args.name)
+            ended = db.run(db.store.remove_user(args.name))
         except ValueError as exc:
             raise BadInput(str(exc)) from None
     say(f"removed {args.name}; {_sessions(ended)}")
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> None:
-    with open_store(args) as store:
-        if store.user(args.name) is None:
+    with open_store(args) as db:
+        if db.run(db.store.user(args.name)) is None:
             raise BadInput(f"no user {args.name!r}")
         password = _read_password(args.name)
         try:
-            ended = store.set_password(args.name, password)
+            ended = db.run(db.store.set_password(args.name, password))
         except ValueError as exc:
             raise BadInput(str(exc)) from None
     say(f"password of {args.name} changed; {_sessions(ended)}")
@@ -153,9 +153,9 @@ def cmd_user_passwd(args: argparse.Namespace) -> None:
 def cmd_token_create(args: argparse.Namespace) -> None:
     _check_name(args.name, "token")
     rooms = check_rooms(args, account=False)
-    with open_store(args) as store:
+    with open_store(args) as db:
         try:
-            secret = store.create_token(args.name, args.role, rooms)
+            secret = db.run(db.store.create_token(args.name, args.role, rooms))
         except ValueError as exc:
             raise BadInput(str(exc)) from None
     print(secret)
@@ -163,8 +163,8 @@ def cmd_token_create(args: argparse.Namespace) -> None:
 
 
 def cmd_token_list(args: argparse.Namespace) -> None:
-    with open_store(args) as store:
-        tokens = store.tokens()
+    with open_store(args) as db:
+        tokens = db.run(db.store.tokens())
     if not tokens:
         say("no tokens")
         return
@@ -176,8 +176,8 @@ def cmd_token_list(args: argparse.Namespace) -> None:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> None:
-    with open_store(args) as store:
-        if not store.revoke_token(args.name):
+    with open_store(args) as db:
+        if not db.run(db.store.revoke_token(args.name)):
             raise BadInput(f"no active token named {args.name!r}")
     say(f"revoked {args.name}")
 

@@ -9,17 +9,20 @@ Ctrl+C.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .settings import DEFAULT_CONFIG_DIR, Settings
 
 if TYPE_CHECKING:
     from .store import Store
+
+T = TypeVar("T")
 
 # Where each default comes from: Settings.load (settings.toml's data_dir) and
 # dashboard/resources.py (default_data_dir).
@@ -85,8 +88,21 @@ def settings_of(args: argparse.Namespace) -> Settings:
         raise UsageError(f"--database: {exc}") from None
 
 
+class Opened:
+    """A command's store, and ``run``, which runs one of its calls to the end: a command is
+    synchronous (it prompts, it prints), and the store is bound to the one event loop its
+    calls run on."""
+
+    def __init__(self, store: Store, runner: asyncio.Runner) -> None:
+        self.store = store
+        self._runner = runner
+
+    def run(self, call: Coroutine[Any, Any, T]) -> T:
+        return self._runner.run(call)
+
+
 @contextlib.contextmanager
-def open_store(args: argparse.Namespace) -> Iterator[Store]:
+def open_store(args: argparse.Namespace) -> Iterator[Opened]:
     """The database of ``--config``/``--data``, closed whatever the command raises."""
     # Here: reading programmes needs no database.
     from .store import StorageError, Store
@@ -99,10 +115,12 @@ def open_store(args: argparse.Namespace) -> Iterator[Store]:
         raise BadInput(str(exc)) from None
     except StorageError as exc:
         raise BadInput(f"the database cannot be reached: {exc}") from None
-    try:
-        yield store
-    finally:
-        store.close()
+    with asyncio.Runner() as runner:
+        runner.run(store.open())
+        try:
+            yield Opened(store, runner)
+        finally:
+            runner.run(store.close())
 
 
 def say(text: str) -> None:

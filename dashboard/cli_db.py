@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def cmd_db_copy(args: argparse.Namespace) -> None:
     # the servers on PostgreSQL look for it) must hold the same one.
     key_path = Path(args.key) if args.key else source.parent / "audit.key"
     try:
-        result, rows = copy_sqlite_to_postgresql(source, args.target, key_path)
+        result, rows = asyncio.run(copy_sqlite_to_postgresql(source, args.target, key_path))
     except (CopyError, SchemaError) as exc:
         raise BadInput(str(exc)) from None
     except psycopg.OperationalError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,9 @@ from .cli_common import AuditFailed, UsageError, add_store_options, open_store, 
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> None:
-    with open_store(args) as store:
+    with open_store(args) as db:
         try:
-            result = store.verify(head=args.head)
+            result = db.run(db.store.verify(head=args.head))
         except ValueError as exc:
             raise UsageError(f"--head: {exc}") from None
     if not result.ok:
@@ -22,8 +23,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_audit_head(args: argparse.Namespace) -> None:
-    with open_store(args) as store:
-        digest = store.head_digest()
+    with open_store(args) as db:
+        digest = db.run(db.store.head_digest())
     if digest is None:
         say("the override log is empty")
         return
@@ -64,11 +65,13 @@ def cmd_restore(args: argparse.Namespace) -> None:
     settings = settings_of(args)
     refuse_postgresql(settings.database_url, "restore")
     try:
-        result = restore(
-            Path(args.src),
-            settings.database,
-            key=Path(args.key) if args.key else None,
-            head=args.head,
+        result = asyncio.run(
+            restore(
+                Path(args.src),
+                settings.database,
+                key=Path(args.key) if args.key else None,
+                head=args.head,
+            )
         )
     except BackupError as exc:
         raise UsageError(str(exc)) from None

@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from ..domain.overrides import Override, OverrideError
 from ..domain.requests import (
     OverrideRequest,
@@ -96,14 +94,29 @@ class OverrideDesk:
         idempotency_key: str | None = None,
         key_scope: str | None = None,
     ) -> Receipt:
-        """``key_scope``: whose keys ``idempotency_key`` is among (default: ``author``)."""
+        """``key_scope``: whose keys ``idempotency_key`` is among (default: ``author``).
+
+        Shielded: a caller cancelled half-way (its client gone, the server stopping) does not
+        cancel the submission, which runs to its end; an override committed is also shown."""
+        return await asyncio.shield(
+            self._submit(body, author, allowed_rooms, idempotency_key, key_scope)
+        )
+
+    async def _submit(
+        self,
+        body: OverrideRequest | Mapping[str, Any],
+        author: str,
+        allowed_rooms: frozenset[str] | None,
+        idempotency_key: str | None,
+        key_scope: str | None,
+    ) -> Receipt:
         started = time.perf_counter()  # the request read: waiting for the lock counts too
         request = parse_request(body)  # a malformed request is refused before any key is read
         fingerprint = request_fingerprint(request)
         scope = author if key_scope is None else key_scope
         async with self._lock:
             if idempotency_key:
-                found = await run_in_threadpool(self.store.find_keyed, scope, idempotency_key)
+                found = await self.store.find_keyed(scope, idempotency_key)
                 if found is not None:
                     earlier, earlier_fingerprint = found
                     if earlier_fingerprint not in (None, fingerprint):
@@ -111,8 +124,7 @@ class OverrideDesk:
                     return Receipt(_override(earlier), earlier.seq, False)
             override = self.draft(request, author, allowed_rooms, id=uuid.uuid4().hex)
             try:
-                stored, created = await run_in_threadpool(
-                    self.store.append_override,
+                stored, created = await self.store.append_override(
                     override.to_data(),
                     author,
                     override.created,
@@ -167,16 +179,3 @@ def affected_rooms(override: Override, target: Override | None) -> set[str]:
     if target is not None:  # clearing a move changes both rooms back
         rooms |= set(target.rooms) | ({target.to_room} if target.to_room else set())
     return rooms
-
-
-def load_overrides(store: Store) -> list[Override]:
-    """Every override in the log, in order: at start-up, all acknowledged ones are in effect
-    (the service then keeps those that can still be)."""
-    return load_log(store)[0]
-
-
-def load_log(store: Store) -> tuple[list[Override], int]:
-    """``load_overrides``, and the last one's seq (0: none): where following the other
-    processes starts (live/follow.py)."""
-    stored = store.overrides()
-    return [Override.from_data(s.data) for s in stored], stored[-1].seq if stored else 0

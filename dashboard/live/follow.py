@@ -18,7 +18,6 @@ import random
 from collections.abc import Awaitable, Callable
 
 import psycopg
-from starlette.concurrency import run_in_threadpool
 
 from ..store import StorageError, Store, StoredOverride
 from ..store.listen import Change, listen
@@ -83,6 +82,6 @@ class Follower:
 
     async def catch_up(self) -> None:
         """Apply every override appended after the last one seen, in order."""
-        for stored in await run_in_threadpool(self.store.overrides_after, self.last_seq):
+        for stored in await self.store.overrides_after(self.last_seq):
             await self._apply(stored)
             self.last_seq = max(self.last_seq, stored.seq)

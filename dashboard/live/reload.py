@@ -154,7 +154,7 @@ class Reloader:
             # Shared: stored (and NOTIFYed) before it is shown here, so that every process
             # shows it; refused here too if it cannot be stored.
             try:
-                self.published = await run_in_threadpool(self._publish, new)
+                self.published = await self._publish(new)
             except (OSError, StorageError) as exc:
                 log.error("revised programme not published: %s", exc)
                 self.last = ReloadResult(False, f"not published: {exc}")
@@ -163,10 +163,10 @@ class Reloader:
         self._stamps = stamps
         return result
 
-    def _publish(self, site: Site) -> int:
+    async def _publish(self, site: Site) -> int:
         assert self.store is not None
-        texts = revision_texts(self.settings.config_dir, site.rooms)
-        return self.store.publish_programmes(texts, self.service.clock.now())
+        texts = await run_in_threadpool(revision_texts, self.settings.config_dir, site.rooms)
+        return await self.store.publish_programmes(texts, self.service.clock.now())
 
     async def follow(self) -> None:
         """Load the revision last published through the database, if newer than the one
@@ -174,7 +174,7 @@ class Reloader:
         here is logged and the running programmes stay."""
         assert self.store is not None
         async with self.lock:
-            published = await run_in_threadpool(self.store.published_programmes)
+            published = await self.store.published_programmes()
             if published is None or published.version <= self.published:
                 return
             try:
@@ -196,9 +196,7 @@ class Reloader:
         for orphan in result.orphans:
             log.warning("override %s refers to a slot the revised programme lacks", orphan.id)
         if self.store is not None:
-            await run_in_threadpool(
-                self.store.save_slot_snapshots, slot_snapshots(new), self.service.clock.now()
-            )
+            await self.store.save_slot_snapshots(slot_snapshots(new), self.service.clock.now())
         self.last = result
 
     def reload_soon(self) -> None:

@@ -17,8 +17,6 @@ import socket
 import uuid
 from datetime import timedelta
 
-from starlette.concurrency import run_in_threadpool
-
 from ..clock import Clock
 from ..store import StorageError, Store
 from ..store.screens import Dismissal, ScreenRow
@@ -48,12 +46,10 @@ class ScreenSync:
         rows = [_row(screen) for screen in self.registry.own()]
         since = now - timedelta(seconds=GONE_AFTER * SYNC_SECONDS * self.clock.speed)
         try:
-            await run_in_threadpool(
-                self.store.save_screens, self.process, rows, now, now - FORGET_AFTER
-            )
-            theirs = await run_in_threadpool(self.store.screens_elsewhere, self.process, since)
+            await self.store.save_screens(self.process, rows, now, now - FORGET_AFTER)
+            theirs = await self.store.screens_elsewhere(self.process, since)
             # Staff may have named a display on another process.
-            labels = await run_in_threadpool(self.store.screen_labels)
+            labels = await self.store.screen_labels()
         except StorageError as exc:
             LOG.warning("screens not shared: %s", exc)
             return
@@ -64,14 +60,12 @@ class ScreenSync:
         """Staff dismissed ``screen`` (listed, not connected): every process forgets it.
         StorageError if the database does not take it (nothing is forgotten then)."""
         now = self.clock.now()
-        seq = await run_in_threadpool(
-            self.store.dismiss_screen, screen.room, screen.name, screen.last_seen, now
-        )
+        seq = await self.store.dismiss_screen(screen.room, screen.name, screen.last_seen, now)
         self._apply(Dismissal(seq or 0, screen.room, screen.name, screen.last_seen))
 
     async def catch_up(self) -> None:
         """Apply the dismissals made (on any process) after the last one applied, in order."""
-        for dismissal in await run_in_threadpool(self.store.dismissals_after, self.last_dismissal):
+        for dismissal in await self.store.dismissals_after(self.last_dismissal):
             self._apply(dismissal)
 
     def _apply(self, dismissal: Dismissal) -> None:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
@@ -25,10 +23,9 @@ from ..clock import Clock, ShiftedClock, SystemClock
 from ..domain.programme import local_instant
 from ..i18n import page_languages
 from ..live.board import Board
-from ..live.desk import OverrideDesk, load_log
+from ..live.desk import OverrideDesk
 from ..live.follow import Follower
 from ..live.hub import Hub
-from ..live.published import materialise, revision_texts
 from ..live.reload import WATCH_SECONDS, Reloader
 from ..live.render import Renderer, build_id
 from ..live.revisions import MAX_PROGRAMME_BYTES, RevisionDesk
@@ -36,11 +33,12 @@ from ..live.scheduler import RoomScheduler
 from ..live.screen_sync import SYNC_SECONDS, ScreenSync
 from ..live.screens import ScreenRegistry
 from ..live.service import LiveService
+from ..live.startup import read_startup, run_apart
 from ..metrics import Metrics
 from ..resources import STATIC_DIR, TEMPLATES_DIR
 from ..settings import Settings, parse_networks
-from ..site import Site, load_site, previous_slots, slot_snapshots, with_identities
-from ..store import AuditError, StorageError, Store
+from ..site import Site, load_site
+from ..store import Store
 from . import (
     api,
     board,
@@ -76,22 +74,6 @@ def make_clock(settings: Settings, site: Site) -> Clock:
     return ShiftedClock(start, settings.speed, origin=settings.clock_origin)
 
 
-def shared_programmes(
-    settings: Settings, store: Store, site: Site, now: datetime
-) -> tuple[Site, int] | None:
-    """On PostgreSQL: the site as last published through the database (written out into the
-    data folder and loaded from there), or this config folder's, published now as the first
-    revision; with its version.  None on SQLite (config/ is the source)."""
-    if store.url is None:
-        return None
-    files = revision_texts(settings.config_dir, site.rooms)
-    published, first = store.published_or_first(files, now)
-    if first:
-        return site, published.version
-    folder = materialise(published, settings.data_dir)
-    return load_site(replace(settings, config_dir=folder)), published.version
-
-
 def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     site = load_site(settings)  # a bad programme stops the start here, with its line named
     clock = clock or make_clock(settings, site)
@@ -115,61 +97,42 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
 
     renderer = make_renderer(settings.language)
     hub = Hub()
+    # What the database holds, read before serving (AuditError if the log does not verify).
+    start = run_apart(read_startup(settings, site, clock.now()))
+    site = start.site
+    # The server's own store: bound to the server's event loop, opened by the lifespan.
     store = Store(settings.store_database, key_path=settings.audit_key)
-    # A log that does not verify is refused loudly: serving it would show forged overrides.
-    # Only what was appended since the last check is verified (docs/security.md).
-    checked = store.verify_since_checked()
-    if not checked.ok:
-        store.close()
-        message = (
-            f"the override log {settings.store_database} does not verify: entry"
-            f" {checked.first_bad_seq}: {checked.message}"
-        )
-        logging.getLogger("dashboard").critical("%s; refusing to serve", message)
-        raise AuditError(message)
-    # Shared with other processes: start from the programmes last published through the
-    # database, or publish this config folder's if none was.
-    published = shared_programmes(settings, store, site, clock.now())
-    if published is not None:
-        site = published[0]
-    startup_storage_errors: list[str] = []
-    # Meetings keep the ids they had when last published (a file revised while stopped).
-    site = with_identities(site, previous_slots(store.slot_snapshots()))
-    try:
-        store.save_slot_snapshots(slot_snapshots(site), clock.now())
-    except StorageError as exc:  # serve all the same; /healthz reports the storage
-        startup_storage_errors.append(exc.state)
-        logging.getLogger("dashboard").error("meeting ids not saved: %s", exc)
-    overrides, last_seq = load_log(store)
+    overrides = start.overrides
     live = LiveService(site, clock, renderer, hub, overrides, make_renderer)
     hall_board = Board(live, hub)  # published after every room's change
     metrics = Metrics()  # this app's own registry (several apps may share a process)
     scheduler = RoomScheduler(live, metrics)
     metrics.add_collector(LiveCollector(hub, scheduler))
     metrics.add_rooms([r.id for r in site.rooms])
-    for state in startup_storage_errors:
+    for state in start.storage_errors:
         metrics.database_errors.labels(state).inc()
     desk = OverrideDesk(live, scheduler, store, metrics)
     reloader = Reloader(settings, live, scheduler, store)
     # On PostgreSQL, other processes append and publish too: follow them (live/follow.py).
     # A display is known once heard from half a heartbeat period after connecting, at least.
     screens = ScreenRegistry(timedelta(seconds=settings.live.heartbeat / 2))
-    screens.labels = store.screen_labels()  # given by staff, kept across restarts
+    screens.labels = start.labels  # given by staff, kept across restarts
     follower = screen_sync = None
-    if published is not None:
-        reloader.published = published[1]
+    if start.published is not None:
+        reloader.published = start.published
         # Shared with other processes: so is the screens list.
-        screen_sync = ScreenSync(screens, store, clock, store.last_dismissal())
+        screen_sync = ScreenSync(screens, store, clock, start.last_dismissal)
         follower = Follower(
             store,
             desk.apply_stored,
-            last_seq,
+            start.last_seq,
             reload=reloader.follow,
             screens=screen_sync.catch_up,
         )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await store.open()
         scheduler.start()
         scheduler.scheduler.add_job(
             reloader.watch, "interval", seconds=WATCH_SECONDS, id="watch-config"
@@ -194,7 +157,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                     await following
             scheduler.shutdown()
             hub.close()
-            store.close()
+            await store.close()
 
     routes = [
         # Public screens: delegates' phones and the room displays.

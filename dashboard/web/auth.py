@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 
@@ -102,10 +101,10 @@ async def session_actor(conn: HTTPConnection) -> Actor | None:
     if not secret:
         return None
     store = store_of(conn)
-    session = await run_in_threadpool(store.session, secret, _real_now())
+    session = await store.session(secret, _real_now())
     if session is None:
         return None
-    user = await run_in_threadpool(store.user, session.user)
+    user = await store.user(session.user)
     if user is None:
         return None
     return Actor(user.name, user.role, user.rooms, session)
@@ -114,7 +113,7 @@ async def session_actor(conn: HTTPConnection) -> Actor | None:
 async def session_still_live(conn: HTTPConnection, session: Session) -> bool:
     """Whether ``session`` is still on: it may have been ended since by another process
     (``dashboard user remove`` or ``user passwd``), which cannot reach this one's sockets."""
-    return await run_in_threadpool(store_of(conn).session_live, session.id_hash, _real_now())
+    return await store_of(conn).session_live(session.id_hash, _real_now())
 
 
 async def token_actor(conn: HTTPConnection) -> Actor | None:
@@ -123,14 +122,14 @@ async def token_actor(conn: HTTPConnection) -> Actor | None:
     if scheme.lower() != "bearer" or not secret.strip():
         return None
     store = store_of(conn)
-    token = await run_in_threadpool(store.token, secret.strip())
+    token = await store.token(secret.strip())
     if token is None:
         raise HTTPException(401, "unknown or revoked token")
     actor = Actor(f"token:{token.name}", token.role, token.rooms)
     method = conn.scope.get("method", "WS")
     if method not in ("GET", "HEAD", "OPTIONS", "WS"):
         # Only what may change things is audited: a read costs no fsync'd write.
-        await run_in_threadpool(store.audit, actor.name, method, conn.url.path, _real_now())
+        await store.audit(actor.name, method, conn.url.path, _real_now())
     return actor
 
 
@@ -238,20 +237,18 @@ async def login(request: Request, name: str, password: str) -> tuple[str, Sessio
     limits = (LOGIN_MAX_FAILURES_PAIR, LOGIN_MAX_FAILURES_ADDRESS)
     async with gate.lock:
         for key, limit in zip(keys, limits, strict=False):
-            failures = await run_in_threadpool(store.login_failures, key, now - LOGIN_WINDOW)
+            failures = await store.login_failures(key, now - LOGIN_WINDOW)
             if failures + gate.pending.get(key, 0) >= limit:
                 metrics_of(request).throttled.labels("login").inc()
                 raise HTTPException(429, "too many failed attempts; try again in 15 minutes")
-        on_account = await run_in_threadpool(store.login_failures, account, now - LOGIN_WINDOW)
+        on_account = await store.login_failures(account, now - LOGIN_WINDOW)
         gate.begin(keys)
     try:
         delay = login_delay(on_account + gate.pending.get(account, 1) - 1)
-        if delay and not await run_in_threadpool(
-            store.known_login_address, name, address, now - KNOWN_ADDRESS
-        ):
+        if delay and not await store.known_login_address(name, address, now - KNOWN_ADDRESS):
             await asyncio.sleep(delay)
         async with gate.hashing():
-            user = await run_in_threadpool(store.check_password, name, password)
+            user = await store.check_password(name, password)
     except HTTPException as exc:
         gate.end(keys)
         if exc.status_code == 429:
@@ -265,15 +262,15 @@ async def login(request: Request, name: str, password: str) -> tuple[str, Sessio
         async with gate.lock:
             try:
                 for key in keys:
-                    await run_in_threadpool(store.record_login_failure, key, now)
+                    await store.record_login_failure(key, now)
             finally:
                 gate.end(keys)
-        await run_in_threadpool(store.audit, name, "login-failed", address, now)
+        await store.audit(name, "login-failed", address, now)
         return None
     gate.end(keys)
-    await run_in_threadpool(store.clear_login_failures, keys[0])
-    await run_in_threadpool(store.audit, user.name, "login", address, now)
-    return await run_in_threadpool(store.create_session, user.name, now, SESSION_LIFETIME)
+    await store.clear_login_failures(keys[0])
+    await store.audit(user.name, "login", address, now)
+    return await store.create_session(user.name, now, SESSION_LIFETIME)
 
 
 def _real_now() -> datetime:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -146,7 +145,7 @@ async def login_submit(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     actor = await require_actor(request, changes_state=True)
     secret = request.cookies.get(session_cookie_name(request), "")
-    session = await run_in_threadpool(store_of(request).revoke_session, secret)
+    session = await store_of(request).revoke_session(secret)
     if session is not None:
         await close_staff_sockets(request, session.id_hash)
     response = RedirectResponse("/chair", status_code=303)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -166,9 +165,7 @@ async def dismiss_screen(request: Request) -> Response:
     else:
         registry.dismiss(room, name)
     detail = f"{room} {name}"
-    await run_in_threadpool(
-        store_of(request).audit, actor.name, "screen-dismissed", detail, datetime.now(UTC)
-    )
+    await store_of(request).audit(actor.name, "screen-dismissed", detail, datetime.now(UTC))
     return _room_screens(request, room, page, done="dismissed")
 
 
@@ -185,11 +182,11 @@ async def label_screen(request: Request) -> Response:
     if label is None:
         return _room_screens(request, room, page, 422, error="label")
     store = store_of(request)
-    await run_in_threadpool(store.set_screen_label, room, name, label)
+    await store.set_screen_label(room, name, label)
     if label:
         registry.labels[(room, name)] = label
     else:
         registry.labels.pop((room, name), None)
     detail = f"{room} {name}: {label}"
-    await run_in_threadpool(store.audit, actor.name, "screen-labelled", detail, datetime.now(UTC))
+    await store.audit(actor.name, "screen-labelled", detail, datetime.now(UTC))
     return _room_screens(request, room, page, done="labelled")

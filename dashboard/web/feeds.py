@@ -28,8 +28,8 @@ from ..domain.frab import Conference, schedule, to_xml, version_of
 from ..domain.ical import FeedInfo, Labels, calendar, stamp_of
 from ..domain.meetings import Meeting, Revision, in_room, meetings, revisions
 from ..i18n import load_translations
-from ..live.desk import load_overrides
 from ..live.service import LiveService
+from ..live.startup import load_log
 from .language import asked_language, default_language
 from .views import cached_response, live, room_view
 
@@ -82,7 +82,7 @@ async def _site_meetings(request: Request) -> SiteMeetings:
     now = service.clock.now()
     rooms = [r.id for r in site.rooms]
     # The whole log: undone and expired overrides count.
-    overrides = load_overrides(request.app.state.store)
+    overrides, _ = await load_log(request.app.state.store)
 
     def compute() -> SiteMeetings:
         found = meetings(rooms, site.programmes, overrides, now)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -116,7 +115,7 @@ async def list_overrides(request: Request) -> JSONResponse:
 async def logged_overrides(request: Request, room: str) -> list[Override]:
     """Every override ever made for ``room``, from the log (memory keeps only those that can
     still be in force)."""
-    stored = await run_in_threadpool(store_of(request).overrides)
+    stored = await store_of(request).overrides()
     return for_room([Override.from_data(s.data) for s in stored], room)
 
 

@@ -85,7 +85,7 @@ async def publish(request: Request) -> Response:
     if not result.ok:
         return await _render(request, error=result.error)
     detail = f"{staged.target} -> {staged.saved_as} sha256={staged.sha256}"
-    await run_in_threadpool(store_of(request).audit, actor.name, "programme-published", detail, now)
+    await store_of(request).audit(actor.name, "programme-published", detail, now)
     return await _render(request, staged=staged, published=True, tz=_tz(request, staged))
 
 
