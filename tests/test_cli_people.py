@@ -10,15 +10,20 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from dashboard.cli import build_parser
+from dashboard.live.startup import run_apart
 from dashboard.store import Store
 from tests._staff import PASSWORD, cli
 from tests.conftest import ROOT, SHIPPED_NOTE, free_port, make_config, spawn_server, stop_server
+
+T = TypeVar("T")
 
 NOW = datetime.now(UTC)
 HOUR = timedelta(hours=1)
@@ -57,8 +62,14 @@ def listed(kind: str, data: Path, config: Path) -> list[list[str]]:
     return [line.split() for line in ok(kind, "list", data=data, config=config).splitlines()]
 
 
-def store_of(data: Path) -> Store:
-    return Store(data / "dashboard.sqlite3")
+def stored(data: Path, call: Callable[[Store], Awaitable[T]]) -> T:
+    """``call`` on the installation's store, opened for it (on a loop of its own)."""
+
+    async def opened() -> T:
+        async with Store(data / "dashboard.sqlite3") as store:
+            return await call(store)
+
+    return run_apart(opened())
 
 
 # --- rooms ---------------------------------------------------------------------------------
@@ -181,15 +192,23 @@ def test_user_remove_ends_the_sessions(data: Path, config: Path) -> None:
     for name in ("carol", "dan"):
         ok("user", "add", name, "--role", "chair", "--rooms", "cr4", data=data, config=config,
            stdin=PASSWORD)  # fmt: skip
-    with store_of(data) as store:
-        carols = [store.create_session("carol", NOW, HOUR)[0] for _ in range(2)]
-        dans, _ = store.create_session("dan", NOW, HOUR)
+
+    async def sessions(store: Store) -> tuple[list[str], str]:
+        carols = [(await store.create_session("carol", NOW, HOUR))[0] for _ in range(2)]
+        return carols, (await store.create_session("dan", NOW, HOUR))[0]
+
+    carols, dans = stored(data, sessions)
     result = run("user", "remove", "carol", data=data, config=config)
     assert (result.returncode, result.stderr) == (0, "removed carol; 2 sessions ended\n")
-    with store_of(data) as store:
-        assert all(store.session(secret, NOW) is None for secret in carols)
-        assert store.session(dans, NOW) is not None
-        assert store.user("carol") is None
+
+    async def after(store: Store) -> tuple[list[bool], bool, bool]:
+        return (
+            [await store.session(secret, NOW) is None for secret in carols],
+            await store.session(dans, NOW) is not None,
+            await store.user("carol") is None,
+        )
+
+    assert stored(data, after) == ([True, True], True, True)
     assert listed("user", data, config)[1:] == [["dan", "chair", "cr4"]]
     again = run("user", "remove", "carol", data=data, config=config)
     assert (again.returncode, again.stderr) == (1, "dashboard: no user 'carol'\n")
@@ -198,23 +217,26 @@ def test_user_remove_ends_the_sessions(data: Path, config: Path) -> None:
 def test_user_passwd_reads_a_line_and_ends_the_sessions(data: Path, config: Path) -> None:
     ok("user", "add", "carol", "--role", "chair", "--rooms", "cr4", data=data, config=config,
        stdin=PASSWORD)  # fmt: skip
-    with store_of(data) as store:
-        session, _ = store.create_session("carol", NOW, HOUR)
+    session, _ = stored(data, lambda store: store.create_session("carol", NOW, HOUR))
+
+    async def state(store: Store) -> tuple[bool, bool, bool]:
+        """(the session is live, the first password works, the new one works)"""
+        return (
+            await store.session(session, NOW) is not None,
+            await store.check_password("carol", PASSWORD) is not None,
+            await store.check_password("carol", "a new password") is not None,
+        )
+
     short = run("user", "passwd", "carol", data=data, config=config, stdin="short\n")
     assert short.returncode == 1
     assert short.stderr == "dashboard: password too short: at least 8 characters\n"
-    with store_of(data) as store:  # refused: nothing changed
-        assert store.session(session, NOW) is not None
-        assert store.check_password("carol", PASSWORD) is not None
+    assert stored(data, state) == (True, True, False)  # refused: nothing changed
     result = run("user", "passwd", "carol", data=data, config=config, stdin="a new password\n")
     assert (result.returncode, result.stderr) == (
         0,
         "password of carol changed; 1 session ended\n",
     )
-    with store_of(data) as store:
-        assert store.session(session, NOW) is None
-        assert store.check_password("carol", PASSWORD) is None
-        assert store.check_password("carol", "a new password") is not None
+    assert stored(data, state) == (False, False, True)
     nobody = run("user", "passwd", "nobody", data=data, config=config, stdin="a new password\n")
     assert (nobody.returncode, nobody.stderr) == (1, "dashboard: no user 'nobody'\n")
 

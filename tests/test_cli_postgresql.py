@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from dashboard.live.startup import run_apart
 from dashboard.store import Store
 from dashboard.store.pg import MIGRATIONS, migrate
 from tests.conftest import ROOT, Server, make_config, spawn_server, stop_server
@@ -74,15 +75,19 @@ def test_a_database_option_that_is_not_a_url_is_refused(tmp_path: Path) -> None:
 def sqlite_installation(data: Path) -> list[str]:
     """An SQLite installation with a user, a token, a session and three overrides (one with an
     idempotency key); the overrides' hashes."""
-    with Store(data / "dashboard.sqlite3", password_hasher=CHEAP) as store:
-        store.add_user("alice", "chair", "correct horse", ("cr4",))
-        store.create_token("panel", "chair", ("cr4",))
-        store.create_session("alice", T0, timedelta(hours=12))
-        store.audit("alice", "login", "127.0.0.1", T0)
-        return [
-            store.append_override({"room": "cr4", "n": n}, "alice", T0, f"k{n}")[0].hash
-            for n in range(3)
-        ]
+
+    async def make() -> list[str]:
+        async with Store(data / "dashboard.sqlite3", password_hasher=CHEAP) as store:
+            await store.add_user("alice", "chair", "correct horse", ("cr4",))
+            await store.create_token("panel", "chair", ("cr4",))
+            await store.create_session("alice", T0, timedelta(hours=12))
+            await store.audit("alice", "login", "127.0.0.1", T0)
+            return [
+                (await store.append_override({"room": "cr4", "n": n}, "alice", T0, f"k{n}"))[0].hash
+                for n in range(3)
+            ]
+
+    return run_apart(make())
 
 
 def test_copy_moves_an_installation_and_verifies_it(postgres_url: str, tmp_path: Path) -> None:
@@ -94,18 +99,23 @@ def test_copy_moves_an_installation_and_verifies_it(postgres_url: str, tmp_path:
     )
     assert copied.returncode == 0, copied.stderr
     assert "3 overrides verified" in copied.stdout
-    with Store(postgres_url, key_path=data / "audit.key", password_hasher=CHEAP) as store:
-        assert [o.hash for o in store.overrides()] == hashes
-        assert store.verify().ok
-        assert store.check_password("alice", "correct horse") is not None
-        assert [t.name for t in store.tokens()] == ["panel"]
-        assert store.find_idempotent("alice", "k1") is not None
-        # The chain goes on where the copy ended, and new rows get new row ids.
-        more, _ = store.append_override({"room": "cr4", "n": 3}, "alice", T0)
-        assert more.seq == 4 and more.prev_hash == hashes[-1]
-        store.create_token("office", "secretariat")
-        store.audit("alice", "logout", "127.0.0.1", T0)
-        assert len(store.audit_events()) == 2
+
+    async def check() -> None:
+        store = Store(postgres_url, key_path=data / "audit.key", password_hasher=CHEAP)
+        async with store:
+            assert [o.hash for o in await store.overrides()] == hashes
+            assert (await store.verify()).ok
+            assert await store.check_password("alice", "correct horse") is not None
+            assert [t.name for t in await store.tokens()] == ["panel"]
+            assert await store.find_idempotent("alice", "k1") is not None
+            # The chain goes on where the copy ended, and new rows get new row ids.
+            more, _ = await store.append_override({"room": "cr4", "n": 3}, "alice", T0)
+            assert more.seq == 4 and more.prev_hash == hashes[-1]
+            await store.create_token("office", "secretariat")
+            await store.audit("alice", "logout", "127.0.0.1", T0)
+            assert len(await store.audit_events()) == 2
+
+    run_apart(check())
     # A second copy into the same database is refused: it is not empty.
     again = dashboard(
         "db", "copy", "--from", f"sqlite:{data / 'dashboard.sqlite3'}", "--to", postgres_url
@@ -168,6 +178,11 @@ def test_two_servers_on_one_database_store_one_override_per_key(
     finally:
         stop_server(a)
         stop_server(b)
-    with Store(postgres_url, key_path=data / "audit.key", password_hasher=CHEAP) as store:
-        assert [o.data["text"] for o in store.overrides()] == ["Once only"]
-        assert store.verify().ok
+
+    async def check() -> None:
+        store = Store(postgres_url, key_path=data / "audit.key", password_hasher=CHEAP)
+        async with store:
+            assert [o.data["text"] for o in await store.overrides()] == ["Once only"]
+            assert (await store.verify()).ok
+
+    run_apart(check())

@@ -22,6 +22,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
+from dashboard.live.startup import run_apart
 from dashboard.store import Store
 from tests._postgres import Cluster
 from tests._staff import login
@@ -97,9 +98,13 @@ class Pair:
         return answer
 
     def stored_texts(self) -> list[str]:
-        with Store(self.url, key_path=self.data / "audit.key", password_hasher=CHEAP) as store:
-            assert store.verify().ok
-            return [str(o.data.get("text")) for o in store.overrides()]
+        return run_apart(self._stored_texts())
+
+    async def _stored_texts(self) -> list[str]:
+        store = Store(self.url, key_path=self.data / "audit.key", password_hasher=CHEAP)
+        async with store:
+            assert (await store.verify()).ok
+            return [str(o.data.get("text")) for o in await store.overrides()]
 
 
 @pytest.fixture

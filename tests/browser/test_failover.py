@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from dashboard.live.startup import run_apart
 from dashboard.store import Store
 from tests.conftest import ROOT, Server, free_port, make_config, spawn_server, stop_server
 from tests.store.conftest import CHEAP
@@ -183,10 +184,14 @@ class OnePort:
 
     def stored(self) -> list[str]:
         """The texts of the overrides stored, once the chain is verified."""
-        with Store(self.url, key_path=self.data / "audit.key", password_hasher=CHEAP) as store:
-            verified = store.verify()
+        return run_apart(self._stored())
+
+    async def _stored(self) -> list[str]:
+        store = Store(self.url, key_path=self.data / "audit.key", password_hasher=CHEAP)
+        async with store:
+            verified = await store.verify()
             assert verified.ok, verified
-            return [str(o.data.get("text")) for o in store.overrides()]
+            return [str(o.data.get("text")) for o in await store.overrides()]
 
 
 def _cli(env: dict[str, str], *args: str) -> str:

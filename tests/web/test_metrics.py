@@ -221,7 +221,7 @@ def test_each_app_has_its_own_registry(tmp_path: Path) -> None:
         assert "dashboard_login_failures_total 0.0" in texts[1]
     finally:
         for app in apps:
-            app.state.store.close()
+            asyncio.run(app.state.store.close())
 
 
 def test_frames_replaced_unsent_are_counted_as_dropped_by_kind() -> None:

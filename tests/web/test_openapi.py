@@ -4,6 +4,7 @@ a real server valid against the schemas it documents (jsonschema)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ def routes_of(config: Path, data: Path) -> set[tuple[str, str]]:
                 found |= {(route.path, m.lower()) for m in route.methods if m != "HEAD"}
         return found
     finally:
-        app.state.store.close()
+        asyncio.run(app.state.store.close())
 
 
 def test_every_api_route_is_documented_and_every_documented_path_is_a_route(

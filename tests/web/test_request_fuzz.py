@@ -8,12 +8,14 @@ example with its traceback, and the log the examples leave must verify.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -62,8 +64,12 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
         csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/chair").text)
         assert csrf
         yield Fuzzed(client, tokens["fuzz"], csrf.group(1))
-    with Store(database(data)) as store:
-        assert store.verify().ok
+    assert asyncio.run(verified(database(data)))
+
+
+async def verified(path: Path) -> bool:
+    async with Store(path) as store:
+        return (await store.verify()).ok
 
 
 ODD_STRINGS = st.sampled_from(

@@ -154,7 +154,7 @@ async def test_assets_are_never_compressed_per_request(
             response = await client.get(url, headers={"accept-encoding": "gzip"})
             assert response.status_code == 200
             assert response.headers["content-encoding"] == "gzip"
-    app.state.store.close()
+    await app.state.store.close()
 
 
 async def test_the_build_is_on_the_page_the_heartbeat_and_the_display_frame(
