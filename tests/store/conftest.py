@@ -1,11 +1,16 @@
 """The store's tests run on both engines: ``db`` is a SQLite file (a Path) or a migrated
 PostgreSQL database on the session's throw-away cluster (its URL, a str).  ``Raw`` opens it
-behind the store's back, as someone holding the database could."""
+behind the store's back, as someone holding the database could.
+
+The Store is async (store/base.py): ``open_store`` opens one in the running event loop and
+closes it there (``async with open_store(db) as store``); ``Raw``, ``tamper`` and
+``stored_bytes`` stay synchronous: they are the attacker's own connection, not the Store."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +33,11 @@ def key_of(db: Db) -> Path:
     return KEYS[db] if isinstance(db, str) else db.parent / "audit.key"
 
 
-def open_store(db: Db, hasher: PasswordHasher = CHEAP) -> Store:
-    return Store(db, key_path=key_of(db), password_hasher=hasher)
+@contextlib.asynccontextmanager
+async def open_store(db: Db, hasher: PasswordHasher = CHEAP) -> AsyncIterator[Store]:
+    """A Store on ``db``, open in the running event loop (it is bound to it), closed after."""
+    async with Store(db, key_path=key_of(db), password_hasher=hasher) as store:
+        yield store
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,13 +16,14 @@ import pytest
 
 from tests._staff import bearer, cli, create_token, database
 from tests.conftest import make_config, spawn_server, stop_server
-from tests.store.test_log import fill, rewrite_from, tamper
+from tests.store.conftest import tamper
+from tests.store.test_log import fill, rewrite_from
 from tests.web._staff_site import AT, StartServer
 
 
-def test_audit_head_and_verify_against_it(tmp_path: Path) -> None:
+async def test_audit_head_and_verify_against_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    fill(database(data), 4)
+    await fill(database(data), 4)
     head = cli("audit", "head", data=data)
     assert head.returncode == 0, head.stderr
     digest = head.stdout.strip()
@@ -43,9 +44,9 @@ def test_audit_head_and_verify_against_it(tmp_path: Path) -> None:
     assert malformed.returncode == 2 and "--head" in malformed.stderr
 
 
-def test_the_server_refuses_a_rewritten_log(tmp_path: Path) -> None:
+async def test_the_server_refuses_a_rewritten_log(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    fill(database(data), 3)
+    await fill(database(data), 3)
     rewrite_from(database(data), 2, {"n": 99, "text": "forged"})  # hashes recomputed, no key
     config = make_config(tmp_path / "config")
     with pytest.raises(RuntimeError, match="server exited") as refused:
@@ -141,9 +142,9 @@ def test_a_backup_taken_while_overrides_stream_in_restores_and_verifies(
         assert {o["id"] for o in listed.json()["overrides"]} == ids
 
 
-def test_restore_refuses_a_backup_that_does_not_verify(tmp_path: Path) -> None:
+async def test_restore_refuses_a_backup_that_does_not_verify(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    fill(database(data), 3)
+    await fill(database(data), 3)
     dest = tmp_path / "backup.sqlite3"
     assert cli("backup", str(dest), data=data).returncode == 0
     key = str(data / "audit.key")

@@ -25,7 +25,7 @@ conn.execute("COMMIT")
 """
 
 
-def test_opening_waits_for_another_process_that_holds_the_lock(tmp_path: Path) -> None:
+async def test_opening_waits_for_another_process_that_holds_the_lock(tmp_path: Path) -> None:
     path = tmp_path / "dashboard.sqlite3"
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD, str(path), "6.5"],
@@ -35,8 +35,10 @@ def test_opening_waits_for_another_process_that_holds_the_lock(tmp_path: Path) -
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        store = Store(path)  # a new file, locked for longer than SQLite's busy handler waits
-        store.close()
+        # A new file, locked for longer than SQLite's busy handler waits: the constructor
+        # (synchronous) opens and migrates it; then the store opens and closes in this loop.
+        async with Store(path) as store:
+            assert (await store.verify()).ok  # and it is usable
     finally:
         holder.wait(30)
     with sqlite3.connect(path) as conn:

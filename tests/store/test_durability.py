@@ -1,4 +1,5 @@
-"""A SIGKILL at any moment loses nothing that append_override acknowledged."""
+"""A SIGKILL at any moment loses nothing that append_override acknowledged (awaited: the
+Store is async, in the writer as in the server)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Appends for ever, printing "<id> <key>" only after append_override has returned.
 WRITER = """
+import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,16 +29,22 @@ from argon2 import PasswordHasher
 
 from dashboard.store import Store
 
-store = Store(Path(sys.argv[1]), password_hasher=PasswordHasher(time_cost=1, memory_cost=8192))
-i = 0
-while True:
-    i += 1
-    key = f"{sys.argv[2]}-{i}" if i % 2 else None
-    stored, _ = store.append_override(
-        {"n": i, "pad": "x" * 500}, "writer", datetime.now(UTC), key
-    )
-    sys.stdout.write(f"{stored.id} {key or '-'}\\n")
-    sys.stdout.flush()
+
+async def main() -> None:
+    hasher = PasswordHasher(time_cost=1, memory_cost=8192)
+    async with Store(Path(sys.argv[1]), password_hasher=hasher) as store:
+        i = 0
+        while True:
+            i += 1
+            key = f"{sys.argv[2]}-{i}" if i % 2 else None
+            stored, _ = await store.append_override(
+                {"n": i, "pad": "x" * 500}, "writer", datetime.now(UTC), key
+            )
+            sys.stdout.write(f"{stored.id} {key or '-'}\\n")
+            sys.stdout.flush()
+
+
+asyncio.run(main())
 """
 
 
@@ -67,7 +75,7 @@ def run_and_kill(db: Path, round_id: str, delay: float) -> list[tuple[str, str]]
     return [(line.split(" ")[0], line.split(" ")[1]) for line in acked]
 
 
-def test_acknowledged_overrides_survive_sigkill(tmp_path: Path) -> None:
+async def test_acknowledged_overrides_survive_sigkill(tmp_path: Path) -> None:
     db = tmp_path / "dashboard.db"
     rng = random.Random()
     acknowledged: list[tuple[str, str]] = []
@@ -76,17 +84,18 @@ def test_acknowledged_overrides_survive_sigkill(tmp_path: Path) -> None:
         acks = run_and_kill(db, f"r{round_no}", delay)
         assert acks, f"round {round_no}: nothing acknowledged"
         acknowledged += acks
-        with Store(db, password_hasher=PasswordHasher(time_cost=1, memory_cost=8192)) as store:
-            stored_ids = {o.id for o in store.overrides()}
+        hasher = PasswordHasher(time_cost=1, memory_cost=8192)
+        async with Store(db, password_hasher=hasher) as store:
+            stored_ids = {o.id for o in await store.overrides()}
             lost = [i for i, _ in acknowledged if i not in stored_ids]
             assert lost == [], f"round {round_no} (killed after {delay:.3f}s) lost {lost}"
-            result = store.verify()
+            result = await store.verify()
             assert result.ok, f"round {round_no} (killed after {delay:.3f}s): {result}"
             assert result.checked == len(stored_ids) >= len(acknowledged)
             # A retry with an acknowledged key gets the first answer, even after the crash.
             for override_id, key in acks:
                 if key != "-":
-                    again, created = store.append_override(
+                    again, created = await store.append_override(
                         {"retry": True}, "writer", datetime.now(UTC), key
                     )
                     assert (again.id, created) == (override_id, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -9,7 +10,6 @@ import itertools
 import json
 import sqlite3
 import stat
-import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,18 +24,20 @@ from .conftest import Db, Raw, key_of, open_store, tamper
 T0 = datetime(2023, 12, 13, 15, 0, tzinfo=UTC)
 
 
-def fill(path: Db, n: int = 5) -> list[StoredOverride]:
-    with open_store(path) as store:
+async def fill(path: Db, n: int = 5) -> list[StoredOverride]:
+    async with open_store(path) as store:
         return [
-            store.append_override(
-                {"n": i, "text": f"note {i}"}, "alice", T0 + timedelta(minutes=i)
+            (
+                await store.append_override(
+                    {"n": i, "text": f"note {i}"}, "alice", T0 + timedelta(minutes=i)
+                )
             )[0]
             for i in range(1, n + 1)
         ]
 
 
-def test_chain_links_and_verifies(db: Path) -> None:
-    stored = fill(db)
+async def test_chain_links_and_verifies(db: Path) -> None:
+    stored = await fill(db)
     assert [s.seq for s in stored] == [1, 2, 3, 4, 5]
     assert stored[0].prev_hash == GENESIS
     for before, after in itertools.pairwise(stored):
@@ -57,16 +59,16 @@ def test_chain_links_and_verifies(db: Path) -> None:
     # HMAC-SHA256 under the key kept beside the database (never in it).
     key = bytes.fromhex(key_of(db).read_text().strip())
     assert first.hash == hmac.new(key, (GENESIS + body).encode(), hashlib.sha256).hexdigest()
-    with open_store(db) as store:
-        result = store.verify()
+    async with open_store(db) as store:
+        result = await store.verify()
     assert result.ok, result
     assert result.checked == 5
     assert result.first_bad_seq is None
 
 
-def test_empty_log_verifies(db: Path) -> None:
-    with open_store(db) as store:
-        result = store.verify()
+async def test_empty_log_verifies(db: Path) -> None:
+    async with open_store(db) as store:
+        result = await store.verify()
     assert result.ok and result.checked == 0
 
 
@@ -97,13 +99,15 @@ def test_empty_log_verifies(db: Path) -> None:
         (["DELETE FROM chain_head"], 5, "head"),
     ],
 )
-def test_tampering_is_named(db: Path, statements: list[str], bad_seq: int, words: str) -> None:
-    fill(db)
-    with open_store(db) as store:
-        assert store.verify().ok
+async def test_tampering_is_named(
+    db: Path, statements: list[str], bad_seq: int, words: str
+) -> None:
+    await fill(db)
+    async with open_store(db) as store:
+        assert (await store.verify()).ok
     tamper(db, *statements)
-    with open_store(db) as store:
-        result = store.verify()
+    async with open_store(db) as store:
+        result = await store.verify()
     assert not result.ok
     assert result.first_bad_seq == bad_seq, result
     assert words in result.message, result
@@ -111,9 +115,9 @@ def test_tampering_is_named(db: Path, statements: list[str], bad_seq: int, words
     assert result.checked == (5 if words == "head" else bad_seq - 1)
 
 
-def test_rehashed_entry_breaks_the_next_link(db: Path) -> None:
+async def test_rehashed_entry_breaks_the_next_link(db: Path) -> None:
     """Rewriting an entry *and* its hash (with the key) is caught at the next entry's link."""
-    stored = fill(db)
+    stored = await fill(db)
     third = stored[2]
     key = bytes.fromhex(key_of(db).read_text().strip())
     forged = entry_hash(
@@ -129,22 +133,22 @@ def test_rehashed_entry_breaks_the_next_link(db: Path) -> None:
         db,
         f"UPDATE overrides SET data = '{{\"n\":99}}', hash = '{forged}' WHERE seq = 3",
     )
-    with open_store(db) as store:
-        result = store.verify()
+    async with open_store(db) as store:
+        result = await store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 4), result
     assert "link" in result.message
 
 
-def test_appended_outside_the_store_is_caught(db: Path) -> None:
-    stored = fill(db)
+async def test_appended_outside_the_store_is_caught(db: Path) -> None:
+    stored = await fill(db)
     h = entry_hash(stored[-1].hash, 6, "x", "2023-12-13T15:06:00.000000+00:00", "eve", {}, None)
     tamper(
         db,
         "INSERT INTO overrides VALUES "
         f"(6, 'x', '2023-12-13T15:06:00.000000+00:00', 'eve', '{{}}', '{stored[-1].hash}', '{h}')",
     )
-    with open_store(db) as store:
-        result = store.verify()
+    async with open_store(db) as store:
+        result = await store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 6), result
 
 
@@ -174,45 +178,45 @@ def rewrite_from(db: Db, seq: int, data: dict[str, object]) -> None:
     con.close()
 
 
-def test_a_rewrite_with_recomputed_hashes_is_caught(db: Path) -> None:
-    fill(db)
+async def test_a_rewrite_with_recomputed_hashes_is_caught(db: Path) -> None:
+    await fill(db)
     rewrite_from(db, 3, {"n": 99, "text": "forged"})
-    with open_store(db) as store:
-        result = store.verify()
+    async with open_store(db) as store:
+        result = await store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 3), result
     assert "altered" in result.message
 
 
-def test_deleting_the_newest_entry_and_rewriting_the_head_is_caught(db: Path) -> None:
-    stored = fill(db)
+async def test_deleting_the_newest_entry_and_rewriting_the_head_is_caught(db: Path) -> None:
+    stored = await fill(db)
     tamper(
         db,
         "DELETE FROM overrides WHERE seq = 5",
         f"UPDATE chain_head SET seq = 4, hash = '{stored[3].hash}'",
     )
-    with open_store(db) as store:
-        result = store.verify()
+    async with open_store(db) as store:
+        result = await store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 4), result
     assert "head" in result.message
 
 
-def test_a_whitespace_only_change_to_the_stored_json_is_caught(db: Path) -> None:
-    fill(db)
+async def test_a_whitespace_only_change_to_the_stored_json_is_caught(db: Path) -> None:
+    await fill(db)
     tamper(db, 'UPDATE overrides SET data = \'{"n": 2, "text": "note 2"}\' WHERE seq = 2')
-    with open_store(db) as store:
-        result = store.verify()
+    async with open_store(db) as store:
+        result = await store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 2), result
     assert "re-spelt" in result.message
 
 
-def test_a_recorded_head_catches_even_a_rewrite_with_the_key(db: Path) -> None:
+async def test_a_recorded_head_catches_even_a_rewrite_with_the_key(db: Path) -> None:
     """`audit head` recorded elsewhere: someone who has the key too can rewrite the log so
     that it verifies, but not so that it still holds the recorded head."""
-    stored = fill(db)
-    with open_store(db) as store:
-        head = store.head_digest()
+    stored = await fill(db)
+    async with open_store(db) as store:
+        head = await store.head_digest()
         assert head == f"5-{stored[-1].hash[:20]}"
-        assert store.verify(head=head).ok
+        assert (await store.verify(head=head)).ok
     key = bytes.fromhex(key_of(db).read_text().strip())
     # Truncate to four entries and reseal the head with the key: verifies without --head.
     from dashboard.store.chain import seal
@@ -223,41 +227,42 @@ def test_a_recorded_head_catches_even_a_rewrite_with_the_key(db: Path) -> None:
         "DELETE FROM overrides WHERE seq = 5",
         f"UPDATE chain_head SET seq = 4, hash = '{stored[3].hash}', mac = '{mac}'",
     )
-    with open_store(db) as store:
-        assert store.verify().ok
-        result = store.verify(head=head)
+    async with open_store(db) as store:
+        assert (await store.verify()).ok
+        result = await store.verify(head=head)
     assert (result.ok, result.first_bad_seq) == (False, 5), result
     assert "recorded head" in result.message
-    with open_store(db) as store, pytest.raises(ValueError, match="digest"):
-        store.verify(head="5-xyz")
+    async with open_store(db) as store:
+        with pytest.raises(ValueError, match="digest"):
+            await store.verify(head="5-xyz")
 
 
-def test_without_its_key_a_keyed_log_is_not_verified_nor_extended(db: Path) -> None:
-    fill(db, 2)
+async def test_without_its_key_a_keyed_log_is_not_verified_nor_extended(db: Path) -> None:
+    await fill(db, 2)
     key_of(db).unlink()
-    with open_store(db) as store:
-        result = store.verify()
+    async with open_store(db) as store:
+        result = await store.verify()
         assert not result.ok and "key is missing" in result.message
         with pytest.raises(AuditError, match=r"audit\.key"):
-            store.append_override({"n": 3}, "alice", T0)
+            await store.append_override({"n": 3}, "alice", T0)
     assert not key_of(db).exists()  # no new key made up for a keyed log
 
 
-def test_files_are_owner_only(tmp_path: Path) -> None:
+async def test_files_are_owner_only(tmp_path: Path) -> None:
     data = tmp_path / "fresh"
-    fill(data / "dashboard.db", 1)
+    await fill(data / "dashboard.db", 1)
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for path in data.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
-def test_start_up_verifies_only_what_is_new(db: Path) -> None:
-    fill(db, 3)
-    with open_store(db) as store:
-        first = store.verify_since_checked()
+async def test_start_up_verifies_only_what_is_new(db: Path) -> None:
+    await fill(db, 3)
+    async with open_store(db) as store:
+        first = await store.verify_since_checked()
         assert first.ok and first.checked == 3
-        store.append_override({"n": 4}, "alice", T0)
-        store.append_override({"n": 5}, "alice", T0)
+        await store.append_override({"n": 4}, "alice", T0)
+        await store.append_override({"n": 5}, "alice", T0)
     # Entry 1 altered, before the point verified: start-up does not look there (the full
     # `audit verify` does); entry 4, appended since, altered: caught at start-up.
     tamper(
@@ -265,22 +270,22 @@ def test_start_up_verifies_only_what_is_new(db: Path) -> None:
         "UPDATE overrides SET actor = 'mallory' WHERE seq = 1",
         "UPDATE overrides SET actor = 'mallory' WHERE seq = 4",
     )
-    with open_store(db) as store:
-        result = store.verify_since_checked()
+    async with open_store(db) as store:
+        result = await store.verify_since_checked()
         assert (result.ok, result.first_bad_seq) == (False, 4), result
-        assert store.verify().first_bad_seq == 1
+        assert (await store.verify()).first_bad_seq == 1
     tamper(db, "UPDATE overrides SET actor = 'alice' WHERE seq = 4")
-    with open_store(db) as store:
-        again = store.verify_since_checked()
+    async with open_store(db) as store:
+        again = await store.verify_since_checked()
         assert again.ok and again.checked == 3  # entries 3 (the point verified), 4 and 5
-        assert store.verify_since_checked().checked == 1
+        assert (await store.verify_since_checked()).checked == 1
     # A forged checkpoint (its MAC needs the key) means the whole log is checked again.
     tamper(
         db,
         "UPDATE chain_checked SET seq = 2, hash = (SELECT hash FROM overrides WHERE seq = 2)",
     )
-    with open_store(db) as store:
-        result = store.verify_since_checked()
+    async with open_store(db) as store:
+        result = await store.verify_since_checked()
     assert (result.ok, result.first_bad_seq) == (False, 1), result
 
 
@@ -313,25 +318,25 @@ def legacy_database(db: Path, n: int = 3) -> list[str]:
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # SQLite's own schema history
-def test_a_schema_2_log_is_migrated_and_anchored(db: Path) -> None:
+async def test_a_schema_2_log_is_migrated_and_anchored(db: Path) -> None:
     hashes = legacy_database(db)
-    with open_store(db) as store:
+    async with open_store(db) as store:
         assert key_of(db).exists()
-        assert store.verify().ok
-        new, _ = store.append_override({"n": 4}, "alice", T0)
+        assert (await store.verify()).ok
+        new, _ = await store.append_override({"n": 4}, "alice", T0)
         assert new.prev_hash == hashes[-1]
-        result = store.verify()
+        result = await store.verify()
         assert result.ok and result.checked == 4
     # The old entries are anchored: rewriting one and recomputing the unkeyed hashes through
     # the anchor is caught.
     rewrite_from(db, 2, {"n": 99})
-    with open_store(db) as store:
-        result = store.verify()
+    async with open_store(db) as store:
+        result = await store.verify()
     assert not result.ok and result.first_bad_seq in (3, 4), result
 
 
-def test_log_refuses_update_and_delete(db: Db) -> None:
-    fill(db, 2)
+async def test_log_refuses_update_and_delete(db: Db) -> None:
+    await fill(db, 2)
     for statement in ("UPDATE overrides SET actor = 'x' WHERE seq = 1", "DELETE FROM overrides"):
         if isinstance(db, str):
             with (
@@ -345,8 +350,8 @@ def test_log_refuses_update_and_delete(db: Db) -> None:
                 pytest.raises(sqlite3.DatabaseError, match="append-only"),
             ):
                 con.execute(statement)
-    with open_store(db) as store:
-        assert [o.actor for o in store.overrides()] == ["alice", "alice"]
+    async with open_store(db) as store:
+        assert [o.actor for o in await store.overrides()] == ["alice", "alice"]
 
 
 def test_verify_chain_reports_first_of_several_problems() -> None:
@@ -356,92 +361,91 @@ def test_verify_chain_reports_first_of_several_problems() -> None:
     assert (result.ok, result.first_bad_seq) == (False, 1)
 
 
-def test_idempotency_returns_first_answer_and_stores_once(db: Path) -> None:
-    with open_store(db) as store:
-        first, created = store.append_override({"n": 1}, "alice", T0, "key-1")
+async def test_idempotency_returns_first_answer_and_stores_once(db: Path) -> None:
+    async with open_store(db) as store:
+        first, created = await store.append_override({"n": 1}, "alice", T0, "key-1")
         assert created
-        again, created = store.append_override({"n": 2}, "alice", T0 + timedelta(1), "key-1")
+        again, created = await store.append_override({"n": 2}, "alice", T0 + timedelta(1), "key-1")
         assert not created
         assert again == first
-        assert store.find_idempotent("alice", "key-1") == first
-        assert store.find_idempotent("bob", "key-1") is None
+        assert await store.find_idempotent("alice", "key-1") == first
+        assert await store.find_idempotent("bob", "key-1") is None
         # Keys are scoped by actor: bob's key-1 is a different request.
-        bobs, created = store.append_override({"n": 3}, "bob", T0, "key-1")
+        bobs, created = await store.append_override({"n": 3}, "bob", T0, "key-1")
         assert created and bobs.seq == 2
-        assert [o.seq for o in store.overrides()] == [1, 2]
-    with open_store(db) as store:
-        again, created = store.append_override({"n": 4}, "alice", T0, "key-1")
+        assert [o.seq for o in await store.overrides()] == [1, 2]
+    async with open_store(db) as store:
+        again, created = await store.append_override({"n": 4}, "alice", T0, "key-1")
         assert (again, created) == (first, False)
-        assert len(store.overrides()) == 2
-        assert store.verify().ok
+        assert len(await store.overrides()) == 2
+        assert (await store.verify()).ok
 
 
-def test_failed_append_does_not_consume_its_key(db: Path) -> None:
+async def test_failed_append_does_not_consume_its_key(db: Path) -> None:
     """The key row is in the override's transaction: when the append fails, so does the key."""
-    with open_store(db) as store:
-        store.append_override({"id": "fixed"}, "alice", T0, "k1")
+    async with open_store(db) as store:
+        await store.append_override({"id": "fixed"}, "alice", T0, "k1")
         with pytest.raises(ValueError, match="already"):
-            store.append_override({"id": "fixed"}, "alice", T0, "k2")
-        assert store.find_idempotent("alice", "k2") is None
-        stored, created = store.append_override({"id": "other"}, "alice", T0, "k2")
+            await store.append_override({"id": "fixed"}, "alice", T0, "k2")
+        assert await store.find_idempotent("alice", "k2") is None
+        stored, created = await store.append_override({"id": "other"}, "alice", T0, "k2")
         assert created and stored.seq == 2
-        assert store.verify().ok
+        assert (await store.verify()).ok
 
 
-def test_ids_timestamps_and_data(db: Path) -> None:
+async def test_ids_timestamps_and_data(db: Path) -> None:
     paris = timezone(timedelta(hours=1))
     data = {"id": "given", "rooms": ["cr4"], "text": "Séance reprend à 15 h — 会议", "x": 1.5}
-    with open_store(db) as store:
-        stored, _ = store.append_override(data, "alice", datetime(2023, 12, 13, 16, tzinfo=paris))
+    async with open_store(db) as store:
+        stored, _ = await store.append_override(
+            data, "alice", datetime(2023, 12, 13, 16, tzinfo=paris)
+        )
         assert stored.id == "given"
         assert stored.created == T0 and stored.created.utcoffset() == timedelta(0)
         data["text"] = "changed after the call"
         assert stored.data["text"].startswith("Séance")
-        generated, _ = store.append_override({"n": 1}, "alice", T0)
+        generated, _ = await store.append_override({"n": 1}, "alice", T0)
         assert len(generated.id) == 32 and int(generated.id, 16) >= 0
-        assert store.override("given") == stored
-        assert store.override("nope") is None
+        assert await store.override("given") == stored
+        assert await store.override("nope") is None
         with pytest.raises(ValueError, match="naive"):
-            store.append_override({"n": 2}, "alice", datetime(2023, 12, 13, 15))
+            await store.append_override({"n": 2}, "alice", datetime(2023, 12, 13, 15))
         with pytest.raises(ValueError, match="JSON"):
-            store.append_override({"n": float("nan")}, "alice", T0)
+            await store.append_override({"n": float("nan")}, "alice", T0)
         with pytest.raises(ValueError, match="id"):
-            store.append_override({"id": 7}, "alice", T0)
-        assert len(store.overrides()) == 2
+            await store.append_override({"id": 7}, "alice", T0)
+        assert len(await store.overrides()) == 2
     con = Raw(db)
     (created,) = con.execute("SELECT created FROM overrides WHERE seq = 1").fetchone()
     con.close()
     assert created == "2023-12-13T15:00:00.000000+00:00"
 
 
-def test_reopen_keeps_everything(db: Path) -> None:
-    stored = fill(db, 3)
-    with open_store(db) as store:
-        assert store.overrides() == stored
-        more, _ = store.append_override({"n": 4}, "bob", T0)
+async def test_reopen_keeps_everything(db: Path) -> None:
+    stored = await fill(db, 3)
+    async with open_store(db) as store:
+        assert await store.overrides() == stored
+        more, _ = await store.append_override({"n": 4}, "bob", T0)
         assert more.seq == 4 and more.prev_hash == stored[-1].hash
-    with open_store(db) as store:
-        assert store.overrides() == [*stored, more]
-        assert store.verify().ok
+    async with open_store(db) as store:
+        assert await store.overrides() == [*stored, more]
+        assert (await store.verify()).ok
 
 
-def test_concurrent_appends_keep_the_chain(db: Path) -> None:
-    with open_store(db) as store:
-        errors: list[BaseException] = []
+async def test_concurrent_appends_keep_the_chain(db: Path) -> None:
+    """Six tasks share one store, each appending and reading the whole log in turn: every
+    await is a point where another task's transaction can start (the store's lock keeps a
+    read from seeing another task's open transaction, and appends from forking the chain).
+    Independent connections at once: tests/store/test_async_pool.py."""
+    async with open_store(db) as store:
 
-        def worker(name: str) -> None:
-            try:
-                for i in range(15):
-                    store.append_override({"i": i}, name, T0, f"{name}-{i}")
-                    store.overrides()
-            except BaseException as exc:
-                errors.append(exc)
+        async def worker(name: str) -> None:
+            for i in range(15):
+                await store.append_override({"i": i}, name, T0, f"{name}-{i}")
+                seqs = [o.seq for o in await store.overrides()]
+                assert seqs == list(range(1, len(seqs) + 1)), f"{name} read a gap: {seqs}"
 
-        threads = [threading.Thread(target=worker, args=(f"t{n}",)) for n in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
-        assert [o.seq for o in store.overrides()] == list(range(1, 91))
-        assert store.verify().ok
+        results = await asyncio.gather(*(worker(f"t{n}") for n in range(6)), return_exceptions=True)
+        assert [r for r in results if r is not None] == []
+        assert [o.seq for o in await store.overrides()] == list(range(1, 91))
+        assert (await store.verify()).ok

@@ -26,41 +26,41 @@ def names(rows: list[ScreenRow]) -> set[str]:
     return {r.name for r in rows}
 
 
-def test_a_dismissal_reaches_every_process_through_the_database(db: Db) -> None:
-    with open_store(db) as store:
+async def test_a_dismissal_reaches_every_process_through_the_database(db: Db) -> None:
+    async with open_store(db) as store:
         if isinstance(db, str):
             listener = psycopg.connect(db, autocommit=True)
             listener.execute(f"LISTEN {CHANNEL}")
-        store.save_screens("b", [row("door", T0), row("lit", T0, 1)], T0, LONG_AGO)
-        seq = store.dismiss_screen("cr4", "door", T0, T0 + timedelta(minutes=1))
+        await store.save_screens("b", [row("door", T0), row("lit", T0, 1)], T0, LONG_AGO)
+        seq = await store.dismiss_screen("cr4", "door", T0, T0 + timedelta(minutes=1))
         if not isinstance(db, str):  # one process: nothing to share, nothing stored
-            assert seq is None and store.dismissals_after(0) == []
-            assert store.last_dismissal() == 0
+            assert seq is None and await store.dismissals_after(0) == []
+            assert await store.last_dismissal() == 0
             return
-        assert seq == store.last_dismissal() == 1
+        assert seq == await store.last_dismissal() == 1
         heard = [n.payload for n in listener.notifies(timeout=30, stop_after=1)]
         assert heard == ['{"kind": "screens", "version": 1}']
         listener.close()
-        [dismissal] = store.dismissals_after(0)
+        [dismissal] = await store.dismissals_after(0)
         assert (dismissal.seq, dismissal.room, dismissal.name, dismissal.seen) == (
             1, "cr4", "door", T0,
         )  # fmt: skip
-        assert store.dismissals_after(1) == []
-        assert names(store.screens_elsewhere("a", LONG_AGO)) == {"lit"}, "its row deleted"
+        assert await store.dismissals_after(1) == []
+        assert names(await store.screens_elsewhere("a", LONG_AGO)) == {"lit"}, "its row deleted"
         # B writes its copy again before it has applied the dismissal: still not listed.
-        store.save_screens("b", [row("door", T0), row("lit", T0, 1)], T0, LONG_AGO)
-        assert names(store.screens_elsewhere("a", LONG_AGO)) == {"lit"}
+        await store.save_screens("b", [row("door", T0), row("lit", T0, 1)], T0, LONG_AGO)
+        assert names(await store.screens_elsewhere("a", LONG_AGO)) == {"lit"}
         # Heard from since (it came back and left again), or connected: listed.
         later = T0 + timedelta(minutes=5)
-        store.save_screens("b", [row("door", later)], later, LONG_AGO)
-        assert names(store.screens_elsewhere("a", LONG_AGO)) == {"door"}
-        store.save_screens("b", [row("door", T0, 1)], later, LONG_AGO)
-        assert names(store.screens_elsewhere("a", LONG_AGO)) == {"door"}
+        await store.save_screens("b", [row("door", later)], later, LONG_AGO)
+        assert names(await store.screens_elsewhere("a", LONG_AGO)) == {"door"}
+        await store.save_screens("b", [row("door", T0, 1)], later, LONG_AGO)
+        assert names(await store.screens_elsewhere("a", LONG_AGO)) == {"door"}
 
 
-def test_a_connected_screen_is_not_deleted_by_a_dismissal(db: Db) -> None:
-    with open_store(db) as store:
-        store.save_screens("b", [row("door", T0, 1)], T0, LONG_AGO)
-        store.dismiss_screen("cr4", "door", T0, T0)
+async def test_a_connected_screen_is_not_deleted_by_a_dismissal(db: Db) -> None:
+    async with open_store(db) as store:
+        await store.save_screens("b", [row("door", T0, 1)], T0, LONG_AGO)
+        await store.dismiss_screen("cr4", "door", T0, T0)
         expected = {"door"} if isinstance(db, str) else set()  # SQLite: no rows at all
-        assert names(store.screens_elsewhere("a", LONG_AGO)) == expected
+        assert names(await store.screens_elsewhere("a", LONG_AGO)) == expected
