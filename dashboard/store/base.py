@@ -164,12 +164,16 @@ class SqliteBackend:
         self._raw = open_db(path, key)  # check_same_thread=False: used on the thread below
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
         self._conn = SqliteConnection(self._raw, self._thread)
+        self._closed = False
 
     async def open(self) -> None:
         """Nothing to do: the file was opened (and migrated) when the backend was made."""
 
     async def close(self) -> None:
         async with self._lock:
+            if self._closed:
+                return  # closing twice is harmless, as sqlite3's own close is
+            self._closed = True
             await asyncio.get_running_loop().run_in_executor(self._thread, self._raw.close)
         self._thread.shutdown()
 
