@@ -1,5 +1,6 @@
-"""Persistence: the append-only, hash-chained override log and the access-control records
-(users, tokens, sessions, audit trail, login throttling), in one SQLite file."""
+"""Persistence, awaited: the append-only, hash-chained override log and the access-control
+records (users, tokens, sessions, audit trail, login throttling), in one SQLite file or a
+PostgreSQL database."""
 
 from __future__ import annotations
 

@@ -195,8 +195,8 @@ def open_db(path: Path, key: bytes | None = None) -> sqlite3.Connection:
     for suffix in ("-wal", "-shm"):
         if path.with_name(path.name + suffix).exists():
             private_file(path.with_name(path.name + suffix))
-    # check_same_thread=False: the web layer calls from a thread pool; the Store serialises
-    # access with its own lock.
+    # check_same_thread=False: opened on the caller's thread, used on the store's own thread
+    # (store/base.py), which alone runs its statements.
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
     try:
         conn.execute("PRAGMA busy_timeout = 5000")

@@ -1,9 +1,10 @@
 """The Store: the append-only, hash-chained override log, on top of the account records
-(users, tokens, sessions, audit, throttling), in one SQLite file.
+(users, tokens, sessions, audit, throttling), in one SQLite file or a PostgreSQL database.
 
-Synchronous on purpose: the web layer calls it through a thread pool.  "Acknowledged" means
-committed: append_override returns only after COMMIT, which with WAL and synchronous=FULL has
-reached the disk, so whatever a caller was told is stored survives a crash.
+Async: the server awaits it on its event loop (store/base.py says how each engine does it).
+"Acknowledged" means committed: append_override returns only after COMMIT, which with WAL and
+synchronous=FULL (or PostgreSQL's commit) has reached the disk, so whatever a caller was told
+is stored survives a crash.
 """
 
 from __future__ import annotations
