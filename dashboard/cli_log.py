@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +64,11 @@ def cmd_restore(args: argparse.Namespace) -> None:
     settings = settings_of(args)
     refuse_postgresql(settings.database_url, "restore")
     try:
-        result = asyncio.run(
-            restore(
-                Path(args.src),
-                settings.database,
-                key=Path(args.key) if args.key else None,
-                head=args.head,
-            )
+        result = restore(
+            Path(args.src),
+            settings.database,
+            key=Path(args.key) if args.key else None,
+            head=args.head,
         )
     except BackupError as exc:
         raise UsageError(str(exc)) from None

@@ -30,6 +30,7 @@ from .records import (
     parse_rooms,
     rooms_text,
 )
+from .result import Connection
 
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "dsh_"  # noqa: S105 - not a secret: makes tokens recognisable to secret scanners
@@ -88,11 +89,10 @@ class Accounts(Database):
         rooms_json = rooms_text(rooms)
         hashed = await run_sync(self._hasher.hash, password)  # slow: on a worker thread
         try:
-            async with self._write() as conn:
-                await conn.execute(
-                    "INSERT INTO users (name, role, rooms, password_hash) VALUES (?, ?, ?, ?)",
-                    (name, role, rooms_json, hashed),
-                )
+            await self._change(
+                "INSERT INTO users (name, role, rooms, password_hash) VALUES (?, ?, ?, ?)",
+                (name, role, rooms_json, hashed),
+            )
         except INTEGRITY_ERRORS:
             raise ValueError(f"user {name!r} already exists") from None
         return User(name, role, tuple(rooms))
@@ -102,7 +102,8 @@ class Accounts(Database):
         be logged in).  The number of sessions ended."""
         _check_password(password)
         hashed = await run_sync(self._hasher.hash, password)  # slow: on a worker thread
-        async with self._write() as conn:
+
+        async def change(conn: Connection) -> int:
             cursor = await conn.execute(
                 "UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)
             )
@@ -113,11 +114,14 @@ class Accounts(Database):
             )
             return ended.rowcount
 
+        return await self._write(change)
+
     async def remove_user(self, name: str) -> int:
         """Remove the account and end its sessions, in one transaction; the number of live
         sessions ended.  What it did stays in the override log and the audit trail, under its
         name."""
-        async with self._write() as conn:
+
+        async def remove(conn: Connection) -> int:
             live = await conn.one(
                 'SELECT count(*) FROM sessions WHERE "user" = ? AND revoked = 0', (name,)
             )
@@ -127,24 +131,23 @@ class Accounts(Database):
             cursor = await conn.execute("DELETE FROM users WHERE name = ?", (name,))
             if cursor.rowcount == 0:
                 raise ValueError(f"no user {name!r}")
-        return int(live[0])
+            return int(live[0])
+
+        return await self._write(remove)
 
     async def user(self, name: str) -> User | None:
-        async with self._read() as conn:
-            row = await conn.one("SELECT name, role, rooms FROM users WHERE name = ?", (name,))
+        row = await self._one("SELECT name, role, rooms FROM users WHERE name = ?", (name,))
         return User(row[0], row[1], parse_rooms(row[2])) if row else None
 
     async def users(self) -> list[User]:
-        async with self._read() as conn:
-            rows = await conn.all("SELECT name, role, rooms FROM users ORDER BY name")
+        rows = await self._all("SELECT name, role, rooms FROM users ORDER BY name")
         return [User(name, role, parse_rooms(rooms)) for name, role, rooms in rows]
 
     async def check_password(self, name: str, password: str) -> User | None:
         """The user, if ``password`` is theirs; None otherwise (unknown name included)."""
-        async with self._read() as conn:
-            row = await conn.one(
-                "SELECT role, rooms, password_hash FROM users WHERE name = ?", (name,)
-            )
+        row = await self._one(
+            "SELECT role, rooms, password_hash FROM users WHERE name = ?", (name,)
+        )
         if row is None:
             await run_sync(self._verifies, self._dummy_hash, password)
             return None
@@ -154,12 +157,11 @@ class Accounts(Database):
         if self._hasher.check_needs_rehash(stored):
             # Parameters were raised since this hash was made: upgrade it now that we hold the
             # password.  Only if unchanged meanwhile, so a concurrent set_password wins.
-            upgraded = await run_sync(self._hasher.hash, password)  # slow: outside the lock
-            async with self._write() as conn:
-                await conn.execute(
-                    "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
-                    (upgraded, name, stored),
-                )
+            upgraded = await run_sync(self._hasher.hash, password)  # slow: outside any transaction
+            await self._change(
+                "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
+                (upgraded, name, stored),
+            )
         return User(name, role, parse_rooms(rooms))
 
     def _verifies(self, stored: str, password: str) -> bool:
@@ -178,33 +180,29 @@ class Accounts(Database):
         rooms_json = rooms_text(rooms)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         try:
-            async with self._write() as conn:
-                await conn.execute(
-                    "INSERT INTO tokens (name, role, rooms, secret_hash) VALUES (?, ?, ?, ?)",
-                    (name, role, rooms_json, _sha256(secret)),
-                )
+            await self._change(
+                "INSERT INTO tokens (name, role, rooms, secret_hash) VALUES (?, ?, ?, ?)",
+                (name, role, rooms_json, _sha256(secret)),
+            )
         except INTEGRITY_ERRORS:
             raise ValueError(f"an active token named {name!r} exists: revoke it first") from None
         return secret
 
     async def revoke_token(self, name: str) -> bool:
-        async with self._write() as conn:
-            cursor = await conn.execute(
-                "UPDATE tokens SET revoked = 1 WHERE name = ? AND revoked = 0", (name,)
-            )
-            return cursor.rowcount > 0
+        cursor = await self._change(
+            "UPDATE tokens SET revoked = 1 WHERE name = ? AND revoked = 0", (name,)
+        )
+        return cursor.rowcount > 0
 
     async def token(self, secret: str) -> Token | None:
-        async with self._read() as conn:
-            row = await conn.one(
-                "SELECT name, role, rooms FROM tokens WHERE secret_hash = ? AND revoked = 0",
-                (_sha256(secret),),
-            )
+        row = await self._one(
+            "SELECT name, role, rooms FROM tokens WHERE secret_hash = ? AND revoked = 0",
+            (_sha256(secret),),
+        )
         return Token(row[0], row[1], parse_rooms(row[2]), False) if row else None
 
     async def tokens(self) -> list[Token]:
-        async with self._read() as conn:
-            rows = await conn.all("SELECT name, role, rooms, revoked FROM tokens ORDER BY rowid")
+        rows = await self._all("SELECT name, role, rooms, revoked FROM tokens ORDER BY rowid")
         return [Token(n, role, parse_rooms(rooms), bool(rev)) for n, role, rooms, rev in rows]
 
     # --- sessions ----------------------------------------------------------------------------
@@ -224,23 +222,20 @@ class Accounts(Database):
             parse_instant(now_text),
             parse_instant(instant_text(now + lifetime)),
         )
+
+        async def create(conn: Connection) -> None:
+            # Housekeeping: ended sessions can never be used again.
+            await conn.execute(
+                "DELETE FROM sessions WHERE revoked = 1 OR expires <= ?", (now_text,)
+            )
+            await conn.execute(
+                'INSERT INTO sessions (id_hash, "user", csrf, created, expires) '
+                "VALUES (?, ?, ?, ?, ?)",
+                (session.id_hash, user, session.csrf, now_text, instant_text(session.expires)),
+            )
+
         try:
-            async with self._write() as conn:
-                # Housekeeping: ended sessions can never be used again.
-                await conn.execute(
-                    "DELETE FROM sessions WHERE revoked = 1 OR expires <= ?", (now_text,)
-                )
-                await conn.execute(
-                    'INSERT INTO sessions (id_hash, "user", csrf, created, expires) '
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        session.id_hash,
-                        user,
-                        session.csrf,
-                        now_text,
-                        instant_text(session.expires),
-                    ),
-                )
+            await self._write(create)
         except INTEGRITY_ERRORS:  # foreign key: no such user
             raise ValueError(f"no user {user!r}") from None
         return secret, session
@@ -249,28 +244,27 @@ class Accounts(Database):
         """The live session the cookie ``secret`` belongs to; None if unknown, expired or
         revoked."""
         now_text = instant_text(now)
-        async with self._read() as conn:
-            row = await conn.one(
-                'SELECT id_hash, "user", csrf, created, expires FROM sessions '
-                "WHERE id_hash = ? AND revoked = 0 AND expires > ?",
-                (_sha256(secret), now_text),
-            )
+        row = await self._one(
+            'SELECT id_hash, "user", csrf, created, expires FROM sessions '
+            "WHERE id_hash = ? AND revoked = 0 AND expires > ?",
+            (_sha256(secret), now_text),
+        )
         return _session(row) if row else None
 
     async def session_live(self, id_hash: str, now: datetime) -> bool:
         """Whether the session stored as ``id_hash`` is still on (not ended, not expired, its
         user not removed): for what a session opened and keeps open (console sockets)."""
-        async with self._read() as conn:
-            row = await conn.one(
-                "SELECT 1 FROM sessions WHERE id_hash = ? AND revoked = 0 AND expires > ?",
-                (id_hash, instant_text(now)),
-            )
+        row = await self._one(
+            "SELECT 1 FROM sessions WHERE id_hash = ? AND revoked = 0 AND expires > ?",
+            (id_hash, instant_text(now)),
+        )
         return row is not None
 
     async def revoke_session(self, secret: str) -> Session | None:
         """End a session (logout).  Returns it, or None if unknown or already revoked."""
         id_hash = _sha256(secret)
-        async with self._write() as conn:
+
+        async def revoke(conn: Connection) -> Session | None:
             row = await conn.one(
                 'SELECT id_hash, "user", csrf, created, expires FROM sessions '
                 "WHERE id_hash = ? AND revoked = 0",
@@ -279,25 +273,25 @@ class Accounts(Database):
             if row is None:
                 return None
             await conn.execute("UPDATE sessions SET revoked = 1 WHERE id_hash = ?", (id_hash,))
-        return _session(row)
+            return _session(row)
+
+        return await self._write(revoke)
 
     async def revoke_sessions_of(self, user: str) -> int:
         """End every session of ``user``; the number ended."""
-        async with self._write() as conn:
-            cursor = await conn.execute(
-                'UPDATE sessions SET revoked = 1 WHERE "user" = ? AND revoked = 0', (user,)
-            )
-            return cursor.rowcount
+        cursor = await self._change(
+            'UPDATE sessions SET revoked = 1 WHERE "user" = ? AND revoked = 0', (user,)
+        )
+        return cursor.rowcount
 
     # --- audit trail -------------------------------------------------------------------------
 
     async def audit(self, actor: str, action: str, detail: str, at: datetime) -> None:
         at_text = instant_text(at)
-        async with self._write() as conn:
-            await conn.execute(
-                "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
-                (at_text, actor, action, detail),
-            )
+        await self._change(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            (at_text, actor, action, detail),
+        )
 
     async def audit_events(self, actor: str | None = None) -> list[tuple[datetime, str, str, str]]:
         """(at, actor, action, detail), oldest first; only ``actor``'s if given."""
@@ -305,41 +299,40 @@ class Accounts(Database):
         params: tuple[str, ...] = ()
         if actor is not None:
             query, params = query + " WHERE actor = ?", (actor,)
-        async with self._read() as conn:
-            rows = await conn.all(query + " ORDER BY rowid", params)
+        rows = await self._all(query + " ORDER BY rowid", params)
         return [(parse_instant(at), who, action, detail) for at, who, action, detail in rows]
 
     async def known_login_address(self, user: str, address: str, since: datetime) -> bool:
         """Whether ``user`` logged in successfully from ``address`` at or after ``since``."""
-        async with self._read() as conn:
-            row = await conn.one(
-                "SELECT 1 FROM audit WHERE actor = ? AND action = 'login' AND detail = ? "
-                "AND at >= ? LIMIT 1",
-                (user, address, instant_text(since)),
-            )
+        row = await self._one(
+            "SELECT 1 FROM audit WHERE actor = ? AND action = 'login' AND detail = ? "
+            "AND at >= ? LIMIT 1",
+            (user, address, instant_text(since)),
+        )
         return row is not None
 
     # --- login throttling --------------------------------------------------------------------
 
     async def record_login_failure(self, key: str, at: datetime) -> None:
         at_text = instant_text(at)
-        async with self._write() as conn:
+
+        async def record(conn: Connection) -> None:
             await conn.execute(
                 "DELETE FROM login_failures WHERE at < ?",
                 (instant_text(at - FAILURE_RETENTION),),
             )
             await conn.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", (key, at_text))
 
+        await self._write(record)
+
     async def login_failures(self, key: str, since: datetime) -> int:
         """Failures recorded for ``key`` at or after ``since``."""
         since_text = instant_text(since)
-        async with self._read() as conn:
-            row = await conn.one(
-                "SELECT count(*) FROM login_failures WHERE key = ? AND at >= ?",
-                (key, since_text),
-            )
+        row = await self._one(
+            "SELECT count(*) FROM login_failures WHERE key = ? AND at >= ?",
+            (key, since_text),
+        )
         return int(row[0])
 
     async def clear_login_failures(self, key: str) -> None:
-        async with self._write() as conn:
-            await conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+        await self._change("DELETE FROM login_failures WHERE key = ?", (key,))

@@ -18,7 +18,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .base import SqliteConnection, create_key, key_path_of, read_key
+from .base import SqliteConnection, create_key, key_path_of, read_key, run_now
 from .chain import head_digest, parse_digest, verify_chain
 from .db import open_db, private_file, private_folder
 from .records import VerifyResult
@@ -72,14 +72,14 @@ def backup(database: Path, dest: Path) -> tuple[str | None, int]:
     return (head_digest(int(head[0]), str(head[1])) if head else None), count
 
 
-async def verify_file(database: Path, key: bytes | None, head: str | None = None) -> VerifyResult:
+def verify_file(database: Path, key: bytes | None, head: str | None = None) -> VerifyResult:
     """Verify the log of the database file ``database`` under ``key``."""
     with contextlib.closing(sqlite3.connect(database)) as conn:
-        rows, last, anchor = await read_chain(SqliteConnection(conn))
+        rows, last, anchor = run_now(read_chain(SqliteConnection(conn)))
     return check_recorded_head(rows, verify_chain(rows, last, key, anchor), head)
 
 
-async def restore(
+def restore(
     src: Path, database: Path, key: Path | None = None, head: str | None = None
 ) -> VerifyResult:
     """Install the backup ``src`` as ``database`` if its log verifies under the key (the file
@@ -120,7 +120,7 @@ async def restore(
             open_db(partial, secret).close()  # a backup from an older schema is brought up
         except (sqlite3.Error, RuntimeError) as exc:
             raise BackupError(f"{src} is not a dashboard database: {exc}") from None
-        result = await verify_file(partial, secret, head)
+        result = verify_file(partial, secret, head)
         if not result.ok:
             partial.unlink()
             return result

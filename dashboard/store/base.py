@@ -2,12 +2,13 @@
 Two engines: SQLite (the embedded default, below) and PostgreSQL (store/pg.py), behind the same
 two ways in, so the Store's code is one.
 
-The Store is async: the server's requests and jobs await it on the event loop.  PostgreSQL:
-psycopg's async pool (store/pg.py).  SQLite: one connection whose statements run on a thread of
-its own (they block on the disk), guarded by one lock held for a whole read or transaction
-(reads too): a shared connection sees its own uncommitted writes, so a read interleaved with
-another task's open transaction could return data that is then rolled back.  Slow work
-(argon2) is done outside the lock, on a worker thread.
+The Store is async: the server's requests and jobs await it on the event loop.  Each read or
+write transaction is a body, ``async def body(conn)``, written once for both engines and handed
+to ``_read`` or ``_write``.  PostgreSQL: awaited over psycopg's async pool (store/pg.py).
+SQLite: one connection, and a thread of its own that runs each body whole, one at a time (reads
+too: a shared connection sees its own uncommitted writes, so a read interleaved with another
+transaction could return data that is then rolled back).  Slow work (argon2) is done outside
+any transaction, on a worker thread.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import errno
 import os
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -31,7 +32,7 @@ from .db import open_db, private_folder
 from .pg import CHANNEL, PgBackend, change_payload, check_schema, holds_overrides, is_url
 from .pg import problem as pg_problem
 from .records import StorageError
-from .result import Connection, Result
+from .result import Body, Connection, Result, T
 
 KEY_FILE = "audit.key"  # the override log's HMAC key, beside the database, never in it
 
@@ -122,80 +123,78 @@ INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 class SqliteConnection(Connection):
-    """A sqlite3 connection behind the async protocol.  Its statements block on the disk, so
-    they run on ``thread`` (the store's own: the event loop never waits on a commit's fsync);
-    with None, where they are called (a command-line tool, with nothing else to run)."""
+    """A sqlite3 connection behind the async protocol, whose statements run at once, where they
+    are awaited: a transaction's body over it never suspends (see ``run_now``)."""
 
-    def __init__(self, conn: sqlite3.Connection, thread: Executor | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._thread = thread
 
-    def _execute(self, sql: str, params: Sequence[Any]) -> Result:
+    async def execute(self, sql: str, params: Sequence[Any] = (), /) -> Result:
         cursor = self._conn.execute(sql, params)
         return Result(cursor.fetchall(), cursor.rowcount)
 
-    async def execute(self, sql: str, params: Sequence[Any] = (), /) -> Result:
-        if self._thread is None:
-            return self._execute(sql, params)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._execute, sql, params)
 
-    async def rollback_if_open(self) -> None:
-        """ROLLBACK if a transaction is still open (COMMIT can fail and leave it so)."""
-
-        def rollback() -> None:
-            if self._conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-
-        if self._thread is None:
-            rollback()
-        else:
-            await asyncio.get_running_loop().run_in_executor(self._thread, rollback)
+def run_now(body: Coroutine[Any, Any, T]) -> T:
+    """Run ``body`` to its end, here and now.  A transaction's body over a SQLite connection
+    awaits only that connection's statements, which run at once, so it never suspends: the
+    whole transaction runs on the store's thread in one go (one hop from the event loop, not
+    one per statement)."""
+    try:
+        body.send(None)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    body.close()
+    raise RuntimeError("a SQLite transaction's body awaited something other than its statements")
 
 
 class SqliteBackend:
-    """One connection, used on one thread of its own, and one lock held for a whole read or
-    transaction (see the module's text).  The lock is the event loop's: a Store is used from
-    one event loop (the server's, or a command's ``asyncio.run``)."""
+    """One connection, used on one thread of its own, which runs each read or transaction whole
+    (the statements block on the disk, a commit's fsync above all: never on the event loop).
+    One thread, so one transaction at a time: no lock is needed, and none is bound to a loop."""
 
     def __init__(self, path: Path, key: bytes | None) -> None:
-        self._lock = asyncio.Lock()
         self._raw = open_db(path, key)  # check_same_thread=False: used on the thread below
+        self._conn = SqliteConnection(self._raw)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
-        self._conn = SqliteConnection(self._raw, self._thread)
         self._closed = False
 
     async def open(self) -> None:
         """Nothing to do: the file was opened (and migrated) when the backend was made."""
 
     async def close(self) -> None:
-        async with self._lock:
-            if self._closed:
-                return  # closing twice is harmless, as sqlite3's own close is
-            self._closed = True
-            await asyncio.get_running_loop().run_in_executor(self._thread, self._raw.close)
+        if self._closed:
+            return  # closing twice is harmless, as sqlite3's own close is
+        self._closed = True
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._raw.close)
         self._thread.shutdown()
 
-    @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[SqliteConnection]:
-        async with self._lock:
-            yield self._conn
+    async def read(self, body: Body[T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._read, body)
 
-    @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[SqliteConnection]:
-        async with self._lock:
-            # IMMEDIATE: take the write lock now, so another process holding it makes us
-            # wait (busy_timeout) instead of failing half-way through.
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                # COMMIT itself can fail (disk full, I/O error) and leave the transaction
-                # open; nothing of it is stored either way.
-                await self._conn.rollback_if_open()
-                raise
+    async def write(self, body: Body[T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._write, body)
+
+    def _read(self, body: Body[T]) -> T:
+        return run_now(body(self._conn))
+
+    def _write(self, body: Body[T]) -> T:
+        # IMMEDIATE: take the write lock now, so another process holding it makes us wait
+        # (busy_timeout) instead of failing half-way through.
+        self._raw.execute("BEGIN IMMEDIATE")
+        try:
+            result = run_now(body(self._conn))
+            self._raw.execute("COMMIT")
+        except BaseException:
+            # COMMIT itself can fail (disk full, I/O error) and leave the transaction open;
+            # nothing of it is stored either way.
+            if self._raw.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._raw.execute("ROLLBACK")
+            raise
+        return result
 
 
 class Database:
@@ -259,11 +258,10 @@ class Database:
     ) -> None:
         await self.close()
 
-    @contextlib.asynccontextmanager
-    async def _read(self) -> AsyncIterator[Connection]:
+    async def _read(self, body: Body[T]) -> T:
+        """``body`` over a connection, in one read transaction (one snapshot)."""
         try:
-            async with self._backend.read() as conn:
-                yield conn
+            return await self._backend.read(body)
         except (psycopg.Error, PoolTimeout) as exc:
             state = pg_problem(exc)
             if state is None:
@@ -271,13 +269,11 @@ class Database:
             self.storage = state
             raise StorageError(state, str(exc)) from exc
 
-    @contextlib.asynccontextmanager
-    async def _write(self) -> AsyncIterator[Connection]:
-        """One transaction, committed (and on disk) when the block ends normally; rolled back
-        if it raises."""
+    async def _write(self, body: Body[T]) -> T:
+        """``body`` over a connection, in one write transaction, committed (and on disk) when it
+        returns; rolled back if it raises."""
         try:
-            async with self._backend.write() as conn:
-                yield conn
+            result = await self._backend.write(body)
         except (sqlite3.Error, OSError, psycopg.Error, PoolTimeout) as exc:
             state = pg_problem(exc) if isinstance(exc, psycopg.Error | PoolTimeout) else None
             state = state or storage_problem(exc)
@@ -286,3 +282,16 @@ class Database:
             self.storage = state
             raise StorageError(state, str(exc)) from exc
         self.storage = "ok"
+        return result
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """One statement's first row (or None), read in a transaction of its own."""
+        return await self._read(lambda conn: conn.one(sql, params))
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """One statement's rows, read in a transaction of its own."""
+        return await self._read(lambda conn: conn.all(sql, params))
+
+    async def _change(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        """One statement, written in a transaction of its own."""
+        return await self._write(lambda conn: conn.execute(sql, params))

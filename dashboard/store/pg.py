@@ -18,15 +18,14 @@ every process and machine; a process refuses a schema other than the one it know
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from .result import Connection, Result
+from .result import Body, Connection, Result, T
 
 # The advisory lock every write transaction holds (an arbitrary 64-bit key: "dashboard").
 WRITE_LOCK = 0x64617368626F6172
@@ -100,17 +99,15 @@ class PgBackend:
     async def close(self) -> None:
         await self._pool.close()
 
-    @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[PgConnection]:
+    async def read(self, body: Body[T]) -> T:
         async with self._pool.connection() as conn, conn.transaction():
             await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield PgConnection(conn)
+            return await body(PgConnection(conn))
 
-    @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[PgConnection]:
+    async def write(self, body: Body[T]) -> T:
         async with self._pool.connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            yield PgConnection(conn)
+            return await body(PgConnection(conn))
 
 
 # --- the schema ------------------------------------------------------------------------------

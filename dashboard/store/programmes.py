@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from .base import Database
 from .records import canonical_json, instant_text, parse_data
+from .result import Connection
 
 
 class Published(NamedTuple):
@@ -23,7 +24,8 @@ class Programmes(Database):
         """Store a revision (every file's text) and tell every process; its version."""
         if self.url is None:
             raise ValueError("programmes are published through the database only on PostgreSQL")
-        async with self._write() as conn:
+
+        async def publish(conn: Connection) -> int:
             row = await conn.one("SELECT coalesce(max(version), 0) FROM programme_revisions")
             version = int(row[0]) + 1
             await conn.execute(
@@ -31,7 +33,9 @@ class Programmes(Database):
                 (version, instant_text(at), canonical_json(files)),
             )
             await self._notify(conn, "programme", version)
-        return version
+            return version
+
+        return await self._write(publish)
 
     async def published_or_first(
         self, files: dict[str, str], at: datetime
@@ -42,7 +46,8 @@ class Programmes(Database):
         as many first revisions as workers."""
         if self.url is None:
             raise ValueError("programmes are published through the database only on PostgreSQL")
-        async with self._write() as conn:
+
+        async def last_or_first(conn: Connection) -> tuple[Published, bool]:
             row = await conn.one(
                 "SELECT version, files FROM programme_revisions ORDER BY version DESC LIMIT 1"
             )
@@ -54,16 +59,17 @@ class Programmes(Database):
                 (1, instant_text(at), canonical_json(files)),
             )
             await self._notify(conn, "programme", 1)
-        return Published(1, files), True
+            return Published(1, files), True
+
+        return await self._write(last_or_first)
 
     async def published_programmes(self) -> Published | None:
         """The revision last published, if any."""
         if self.url is None:
             return None
-        async with self._read() as conn:
-            row = await conn.one(
-                "SELECT version, files FROM programme_revisions ORDER BY version DESC LIMIT 1"
-            )
+        row = await self._one(
+            "SELECT version, files FROM programme_revisions ORDER BY version DESC LIMIT 1"
+        )
         if row is None:
             return None
         return Published(int(row[0]), {str(k): str(v) for k, v in parse_data(row[1]).items()})

@@ -3,8 +3,10 @@ from either engine (store/base.py's SQLite, store/pg.py's PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Result:
@@ -38,3 +40,7 @@ class Connection:
     async def all(self, sql: str, params: Sequence[Any] = (), /) -> list[Any]:
         """The statement's rows."""
         return (await self.execute(sql, params)).fetchall()
+
+
+# A read or write transaction's work: what it does over the connection, and its result.
+Body = Callable[[Connection], Coroutine[Any, Any, T]]

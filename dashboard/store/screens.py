@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from .base import Database
 from .records import instant_text, parse_instant
+from .result import Connection
 
 
 class ScreenRow(NamedTuple):
@@ -45,7 +46,8 @@ class Screens(Database):
         that have not written since ``forget_before``."""
         if self.url is None:
             return  # one process: its registry is all there is
-        async with self._write() as conn:
+
+        async def save(conn: Connection) -> None:
             await conn.execute("DELETE FROM screens WHERE process = ?", (process,))
             gone = "SELECT process FROM screen_processes WHERE written < ?"
             old = instant_text(forget_before)
@@ -77,21 +79,22 @@ class Screens(Database):
                 (process, instant_text(now)),
             )
 
+        await self._write(save)
+
     async def screens_elsewhere(self, process: str, since: datetime) -> list[ScreenRow]:
         """The rows of the other processes that wrote at or after ``since``."""
         if self.url is None:
             return []
-        async with self._read() as conn:
-            rows = await conn.all(
-                "SELECT s.room, s.name, s.address, s.connected_at, s.last_seen, s.connections, "
-                "s.known, s.closed_cleanly FROM screens AS s "
-                "JOIN screen_processes AS p ON p.process = s.process "
-                "WHERE s.process <> ? AND p.written >= ? "
-                # Not a row a later dismissal covers: its process may not have applied it yet.
-                "AND NOT (s.connections = 0 AND EXISTS (SELECT 1 FROM screen_dismissals AS d "
-                "WHERE d.room = s.room AND d.name = s.name AND d.seen >= s.last_seen))",
-                (process, instant_text(since)),
-            )
+        rows = await self._all(
+            "SELECT s.room, s.name, s.address, s.connected_at, s.last_seen, s.connections, "
+            "s.known, s.closed_cleanly FROM screens AS s "
+            "JOIN screen_processes AS p ON p.process = s.process "
+            "WHERE s.process <> ? AND p.written >= ? "
+            # Not a row a later dismissal covers: its process may not have applied it yet.
+            "AND NOT (s.connections = 0 AND EXISTS (SELECT 1 FROM screen_dismissals AS d "
+            "WHERE d.room = s.room AND d.name = s.name AND d.seen >= s.last_seen))",
+            (process, instant_text(since)),
+        )
         return [
             ScreenRow(
                 str(room),
@@ -115,7 +118,8 @@ class Screens(Database):
         if self.url is None:
             return None
         at = instant_text(seen)
-        async with self._write() as conn:
+
+        async def dismiss(conn: Connection) -> int:
             row = await conn.one(
                 "INSERT INTO screen_dismissals (room, name, seen, dismissed) VALUES (?, ?, ?, ?)"
                 " RETURNING seq",
@@ -128,23 +132,23 @@ class Screens(Database):
                 (room, name, at),
             )
             await self._notify(conn, "screens", seq)
-        return seq
+            return seq
+
+        return await self._write(dismiss)
 
     async def dismissals_after(self, seq: int) -> list[Dismissal]:
         """The dismissals numbered after ``seq``, in order ([] with SQLite)."""
         if self.url is None:
             return []
-        async with self._read() as conn:
-            rows = await conn.all(
-                "SELECT seq, room, name, seen FROM screen_dismissals WHERE seq > ? ORDER BY seq",
-                (seq,),
-            )
+        rows = await self._all(
+            "SELECT seq, room, name, seen FROM screen_dismissals WHERE seq > ? ORDER BY seq",
+            (seq,),
+        )
         return [Dismissal(int(n), str(r), str(m), parse_instant(t)) for n, r, m, t in rows]
 
     async def last_dismissal(self) -> int:
         """The number of the last dismissal stored (0: none, or SQLite)."""
         if self.url is None:
             return 0
-        async with self._read() as conn:
-            row = await conn.one("SELECT max(seq) FROM screen_dismissals")
+        row = await self._one("SELECT max(seq) FROM screen_dismissals")
         return int(row[0] or 0) if row else 0

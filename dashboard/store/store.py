@@ -69,9 +69,11 @@ def _override(row: tuple[Any, ...]) -> StoredOverride:
     return StoredOverride(seq, id, parse_instant(created), actor, data, prev_hash, hash)
 
 
-async def read_chain(
-    conn: Connection, after: int = 0
-) -> tuple[list[Row], tuple[int, str, str] | None, Anchor | None]:
+# The entries after a seq, the head (seq, hash, MAC) and the pre-key anchor.
+Chain = tuple[list[Row], tuple[int, str, str] | None, Anchor | None]
+
+
+async def read_chain(conn: Connection, after: int = 0) -> Chain:
     """The entries after seq ``after``, the head (seq, hash, MAC) and the pre-key anchor."""
     rows = await conn.all(
         "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides WHERE seq > ? "
@@ -144,7 +146,8 @@ class Store(Programmes, Screens, Accounts):
         data_text = canonical_json(data)
         stored_data = parse_data(data_text)
         scope = actor if key_scope is None else key_scope
-        async with self._write() as conn:
+
+        async def append(conn: Connection) -> tuple[StoredOverride, bool]:
             if idempotency_key is not None:
                 found = await self._idempotent(conn, scope, idempotency_key)
                 if found is not None:
@@ -181,8 +184,11 @@ class Store(Programmes, Screens, Accounts):
                     (scope, idempotency_key, seq, fingerprint),
                 )
             await self._notify(conn, "override", seq)
-        created_back = parse_instant(created_text)
-        return StoredOverride(seq, id, created_back, actor, stored_data, prev_hash, hash), True
+            created_back = parse_instant(created_text)
+            stored = StoredOverride(seq, id, created_back, actor, stored_data, prev_hash, hash)
+            return stored, True
+
+        return await self._write(append)
 
     async def find_idempotent(self, scope: str, idempotency_key: str) -> StoredOverride | None:
         """The override stored with ``idempotency_key`` in ``scope`` (the actor, unless
@@ -196,8 +202,7 @@ class Store(Programmes, Screens, Accounts):
         """The override stored with ``idempotency_key`` in ``scope`` and the fingerprint of the
         request that made it (None if not recorded), if any: lets a caller answer a retry
         before validating it; append_override checks again under the write lock."""
-        async with self._read() as conn:
-            return await self._idempotent(conn, scope, idempotency_key)
+        return await self._read(lambda conn: self._idempotent(conn, scope, idempotency_key))
 
     @staticmethod
     async def _idempotent(
@@ -213,29 +218,26 @@ class Store(Programmes, Screens, Accounts):
 
     async def overrides(self) -> list[StoredOverride]:
         """All overrides, in seq order.  Raises AuditError if an entry is unreadable."""
-        async with self._read() as conn:
-            rows = await conn.all(
-                "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides ORDER BY seq"
-            )
+        rows = await self._all(
+            "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides ORDER BY seq"
+        )
         return [_override(row) for row in rows]
 
     async def overrides_after(self, seq: int) -> list[StoredOverride]:
         """The overrides appended after ``seq``, in order: what another process appended since
         the last one this process saw."""
-        async with self._read() as conn:
-            rows = await conn.all(
-                "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides "
-                "WHERE seq > ? ORDER BY seq",
-                (seq,),
-            )
+        rows = await self._all(
+            "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides "
+            "WHERE seq > ? ORDER BY seq",
+            (seq,),
+        )
         return [_override(row) for row in rows]
 
     async def override(self, id: str) -> StoredOverride | None:
-        async with self._read() as conn:
-            row = await conn.one(
-                "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides WHERE id = ?",
-                (id,),
-            )
+        row = await self._one(
+            "SELECT seq, id, created, actor, data, prev_hash, hash FROM overrides WHERE id = ?",
+            (id,),
+        )
         return _override(row) if row else None
 
     # --- the keyed chain (store/chain.py) ---------------------------------------------------
@@ -253,14 +255,12 @@ class Store(Programmes, Screens, Accounts):
         ``head``: a digest ``head_digest`` gave earlier, which the log must still hold."""
         if head is not None:
             parse_digest(head)  # ValueError for a malformed digest, before any work
-        async with self._read() as conn:
-            rows, last, anchor = await read_chain(conn)
+        rows, last, anchor = await self._read(read_chain)
         return check_recorded_head(rows, verify_chain(rows, last, self._key, anchor), head)
 
     async def head_digest(self) -> str | None:
         """A short digest of the log's newest entry, to record elsewhere; None for an empty log."""
-        async with self._read() as conn:
-            head = await conn.one("SELECT seq, hash FROM chain_head")
+        head = await self._one("SELECT seq, hash FROM chain_head")
         return head_digest(int(head[0]), str(head[1])) if head else None
 
     async def verify_since_checked(self) -> VerifyResult:
@@ -269,7 +269,8 @@ class Store(Programmes, Screens, Accounts):
         delay it.  The point reached is sealed with the key, and must still be in the log with
         the same hash, or the whole log is verified again."""
         key = self._key
-        async with self._read() as conn:
+
+        async def since_checked(conn: Connection) -> tuple[tuple[int, str], Chain]:
             checked = await conn.one("SELECT seq, hash, mac FROM chain_checked")
             start = (0, GENESIS)
             if checked is not None and key is not None:
@@ -278,24 +279,24 @@ class Store(Programmes, Screens, Accounts):
                 sealed = seal(key, "checked", seq, hash)
                 if held is not None and held[0] == hash and hmac.compare_digest(mac, sealed):
                     start = (seq - 1, str(held[1]))  # that entry is checked again too
-            rows, last, anchor = await read_chain(conn, after=start[0])
+            return start, await read_chain(conn, after=start[0])
+
+        start, (rows, last, anchor) = await self._read(since_checked)
         result = verify_chain(rows, last, key, anchor, start)
         if result.ok and last is not None and key is not None:
             # Only a shortcut for the next start: a disk too full to note it changes nothing.
             with contextlib.suppress(StorageError):
-                async with self._write() as conn:
-                    await conn.execute(
-                        "INSERT INTO chain_checked (one, seq, hash, mac) VALUES (1, ?, ?, ?) "
-                        "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, "
-                        "hash = excluded.hash, mac = excluded.mac",
-                        (last[0], last[1], seal(key, "checked", last[0], last[1])),
-                    )
+                await self._change(
+                    "INSERT INTO chain_checked (one, seq, hash, mac) VALUES (1, ?, ?, ?) "
+                    "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, "
+                    "hash = excluded.hash, mac = excluded.mac",
+                    (last[0], last[1], seal(key, "checked", last[0], last[1])),
+                )
         return result
 
     async def slot_snapshots(self) -> dict[str, list[dict[str, Any]]]:
         """Each room's slots as last published (see ``save_slot_snapshots``)."""
-        async with self._read() as conn:
-            rows = await conn.all("SELECT room, slots FROM slot_ids")
+        rows = await self._all("SELECT room, slots FROM slot_ids")
         snapshots: dict[str, list[dict[str, Any]]] = {}
         for room, text in rows:
             try:
@@ -308,7 +309,8 @@ class Store(Programmes, Screens, Accounts):
         self, snapshots: dict[str, list[dict[str, Any]]], now: datetime
     ) -> None:
         """Replace the rooms' snapshots, in one transaction."""
-        async with self._write() as conn:
+
+        async def save(conn: Connection) -> None:
             for room, slots in snapshots.items():
                 await conn.execute(
                     "INSERT INTO slot_ids (room, slots, updated) VALUES (?, ?, ?) "
@@ -317,22 +319,22 @@ class Store(Programmes, Screens, Accounts):
                     (room, canonical_json({"slots": slots}), instant_text(now)),
                 )
 
+        await self._write(save)
+
     async def screen_labels(self) -> dict[tuple[str, str], str]:
         """The labels staff gave displays: (room, name) → label."""
-        async with self._read() as conn:
-            rows = await conn.all("SELECT room, name, label FROM screen_labels")
+        rows = await self._all("SELECT room, name, label FROM screen_labels")
         return {(room, name): label for room, name, label in rows}
 
     async def set_screen_label(self, room: str, name: str, label: str) -> None:
         """Label the display ``name`` of ``room``; an empty ``label`` removes it."""
-        async with self._write() as conn:
-            if label:
-                await conn.execute(
-                    "INSERT INTO screen_labels (room, name, label) VALUES (?, ?, ?) "
-                    "ON CONFLICT (room, name) DO UPDATE SET label = excluded.label",
-                    (room, name, label),
-                )
-            else:
-                await conn.execute(
-                    "DELETE FROM screen_labels WHERE room = ? AND name = ?", (room, name)
-                )
+        if label:
+            await self._change(
+                "INSERT INTO screen_labels (room, name, label) VALUES (?, ?, ?) "
+                "ON CONFLICT (room, name) DO UPDATE SET label = excluded.label",
+                (room, name, label),
+            )
+        else:
+            await self._change(
+                "DELETE FROM screen_labels WHERE room = ? AND name = ?", (room, name)
+            )
