@@ -213,12 +213,18 @@ async def test_revoke_session(store: Store) -> None:
     assert await store.session(other, T0) is not None
 
 
-async def test_revoke_sessions_of(store: Store) -> None:
+async def alice_twice_bob_once(store: Store) -> tuple[str, str, str]:
+    """Two users, alice with two sessions and bob with one: their cookie secrets."""
     await store.add_user("alice", "chair", "correct horse")
     await store.add_user("bob", "chair", "correct horse")
     a1, _ = await store.create_session("alice", T0, HOUR)
     a2, _ = await store.create_session("alice", T0, HOUR)
     b1, _ = await store.create_session("bob", T0, HOUR)
+    return a1, a2, b1
+
+
+async def test_revoke_sessions_of(store: Store) -> None:
+    a1, a2, b1 = await alice_twice_bob_once(store)
     assert await store.revoke_sessions_of("alice") == 2
     assert await store.session(a1, T0) is None and await store.session(a2, T0) is None
     assert await store.session(b1, T0) is not None
@@ -226,11 +232,7 @@ async def test_revoke_sessions_of(store: Store) -> None:
 
 
 async def test_set_password_ends_the_sessions(store: Store) -> None:
-    await store.add_user("alice", "chair", "correct horse")
-    await store.add_user("bob", "chair", "correct horse")
-    a1, _ = await store.create_session("alice", T0, HOUR)
-    a2, _ = await store.create_session("alice", T0, HOUR)
-    b1, _ = await store.create_session("bob", T0, HOUR)
+    a1, a2, b1 = await alice_twice_bob_once(store)
     assert await store.set_password("alice", "new password") == 2
     assert await store.session(a1, T0) is None and await store.session(a2, T0) is None
     assert await store.session(b1, T0) is not None
