@@ -61,7 +61,8 @@ class ScreenSync:
         StorageError if the database does not take it (nothing is forgotten then)."""
         now = self.clock.now()
         seq = await self.store.dismiss_screen(screen.room, screen.name, screen.last_seen, now)
-        self._apply(Dismissal(seq or 0, screen.room, screen.name, screen.last_seen))
+        assert seq is not None  # a sync exists only on PostgreSQL, which numbers dismissals
+        self._apply(Dismissal(seq, screen.room, screen.name, screen.last_seen))
 
     async def catch_up(self) -> None:
         """Apply the dismissals made (on any process) after the last one applied, in order."""

@@ -40,14 +40,14 @@ class CountingRenderer(Renderer):
 class Building:
     """ROOMS rooms on the shipped note, a stopped clock moved by hand, the hall board."""
 
-    def __init__(self) -> None:
+    def __init__(self, renderer: CountingRenderer | None = None) -> None:
         programme = load_programme(SHIPPED_NOTE.read_bytes(), SHIPPED_NOTE.name).programme
         rooms = tuple(Room(f"cr{i}", f"Conference Room {i}", "p.txt") for i in range(ROOMS))
         self.site = Site(rooms, {r.id: programme for r in rooms})
         self.elapsed = 0.0
         clock = ShiftedClock(START, monotonic=lambda: self.elapsed)
         self.hub = Hub()
-        self.renderer = CountingRenderer("en")
+        self.renderer = renderer or CountingRenderer("en")
         self.service = LiveService(self.site, clock, self.renderer, self.hub)
         self.board = Board(self.service, self.hub)
 
@@ -163,10 +163,8 @@ class RenderCounting(CountingRenderer):
 
 
 def at_ten(prepare: bool) -> tuple[Building, RenderCounting]:
-    building = Building()
     renderer = RenderCounting("en")
-    building.service = LiveService(building.site, building.service.clock, renderer, building.hub)
-    building.renderer = renderer
+    building = Building(renderer)
     building.cross(0)
     if prepare:
         for room in building.site.rooms:
