@@ -202,18 +202,25 @@ def serving(pid: int) -> bool:
     return False
 
 
+def refused_to_start(parent: subprocess.Popen[bytes], log: Path, status: int) -> str:
+    """The parent's log, once it has exited 4 because a worker could not start (with
+    ``status``), and started none again."""
+    parent.wait(BOUND)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert parent.returncode == 4, text
+    assert f"a worker could not start (exit status {status})" in text, text
+    assert "restarting" not in text and "Traceback" not in text, text
+    return text
+
+
 def test_a_worker_that_cannot_start_stops_them_all_without_retrying(
     tmp_path: Path, postgres_url: str
 ) -> None:
     """The schema not migrated: each worker refuses to start (status 4), the parent stops the
     other and exits 4 with the reason, and starts no worker again."""
     parent, _, log = start_workers(tmp_path, postgres_url)
-    parent.wait(BOUND)
-    text = log.read_text(encoding="utf-8", errors="replace")
-    assert parent.returncode == 4, text
+    text = refused_to_start(parent, log, status=4)
     assert "dashboard db migrate" in text, text
-    assert "a worker could not start (exit status 4)" in text, text
-    assert "restarting" not in text and "Traceback" not in text, text
 
 
 def test_a_programme_that_does_not_read_stops_them_all_with_status_1(
@@ -227,9 +234,5 @@ def test_a_programme_that_does_not_read_stops_them_all_with_status_1(
         files={"broken.toml": "this is not a programme ["},
         rooms=[("cr4", "Conference Room 4", "broken.toml")],
     )  # fmt: skip
-    parent.wait(BOUND)
-    text = log.read_text(encoding="utf-8", errors="replace")
-    assert parent.returncode == 4, text
+    text = refused_to_start(parent, log, status=1)
     assert "broken.toml" in text, text
-    assert "a worker could not start (exit status 1)" in text, text
-    assert "restarting" not in text and "Traceback" not in text, text
